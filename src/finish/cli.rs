@@ -1,0 +1,46 @@
+//! cli and phpdbg: no client connection, so `fpm_compat.cli_finish` says
+//! what releasing the caller means.
+//!
+//! `keep` must touch nothing: frameworks call the function whenever it
+//! exists, and test runners capture stdout with output buffers. `close` and
+//! `detach` release whoever reads our stdout (a pipe, a process manager).
+
+use super::{end_output_and_send_headers, EndResponse, Outcome, RequestSettings};
+use crate::php;
+use crate::settings::CliFinish;
+
+pub struct Cli;
+
+impl EndResponse for Cli {
+    fn end_response(&self, request: &RequestSettings) -> Outcome {
+        match request.cli_finish {
+            CliFinish::Keep => Outcome::Kept,
+            CliFinish::Close => {
+                flush_everything();
+                php::stdio_to_dev_null(false);
+                Outcome::Finished
+            }
+            CliFinish::Detach => {
+                flush_everything();
+                if php::ZTS {
+                    php::warn(
+                        "fastcgi_finish_request(): fpm_compat.cli_finish=detach needs fork(), which is unsafe in a thread-safe (ZTS) PHP; closing stdout instead",
+                        false,
+                    );
+                } else if let Err(reason) = php::detach_into_child() {
+                    php::warn(&format!("fastcgi_finish_request(): cannot detach ({reason}); closing stdout instead"), false);
+                } else {
+                    return Outcome::Finished;
+                }
+                php::stdio_to_dev_null(false);
+                Outcome::Finished
+            }
+        }
+    }
+}
+
+fn flush_everything() {
+    end_output_and_send_headers();
+    php::flush();
+    php::flush_c_stdio();
+}

@@ -1,0 +1,15 @@
+//! The embed SAPI, and any SAPI we know no better way for: the host program
+//! owns the connection, so finishing hands it everything now.
+
+use super::{end_output_and_send_headers, EndResponse, Outcome, RequestSettings};
+use crate::php;
+
+pub struct FlushOnly;
+
+impl EndResponse for FlushOnly {
+    fn end_response(&self, _request: &RequestSettings) -> Outcome {
+        end_output_and_send_headers();
+        php::flush();
+        Outcome::Finished
+    }
+}

@@ -1,0 +1,191 @@
+//! The module entry: what PHP calls. Each hook is a thin shell over the
+//! pure modules and `finish`, wrapped so a panic cannot unwind into C.
+
+use std::ffi::c_int;
+use std::sync::OnceLock;
+
+use ext_php_rs::builders::{FunctionBuilder, ModuleBuilder};
+use ext_php_rs::ffi;
+use ext_php_rs::flags::DataType;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::Zval;
+use ext_php_rs::zend::{ExecuteData, ModuleEntry};
+
+use crate::finish;
+use crate::php::{self, IniDirective, InternalHandler};
+use crate::registry::{self, Decision, Shim, ShimKind};
+use crate::settings::{self, Directive, FunctionsSetting};
+
+/// What was decided when the extension loaded, for `php --ri` and for
+/// forwarding to a native finish function.
+struct LoadState {
+    sapi: String,
+    decisions: Vec<(Shim, Decision)>,
+    native_finish: Option<InternalHandler>,
+}
+
+static LOAD: OnceLock<LoadState> = OnceLock::new();
+
+fn load_state() -> Option<&'static LoadState> {
+    LOAD.get()
+}
+
+#[php_module]
+pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
+    let sapi = php::sapi_name();
+    // INI entries are not registered yet: read the raw php.ini / -d value. A
+    // bad value is reported once, by the INI handler at MINIT.
+    let setting = php::raw_ini_value(Directive::Functions.name())
+        .and_then(|v| settings::parse_functions(&v).ok())
+        .unwrap_or(FunctionsSetting::All);
+    let later = php::sapi_additional_functions();
+    let decisions = registry::decide(&sapi, &php::function_exists, &later, &setting);
+    let native_finish = [Shim::FastcgiFinishRequest, Shim::LitespeedFinishRequest]
+        .into_iter()
+        .filter(|s| decisions.contains(&(*s, Decision::Native)))
+        .find_map(|s| InternalHandler::find(s.name()));
+    let mut module = module
+        .startup_function(module_startup)
+        .shutdown_function(module_shutdown)
+        .request_startup_function(request_startup)
+        .info_function(module_info);
+    for shim in registry::to_register(&decisions) {
+        module = module.function(function_for(shim));
+    }
+    let _ = LOAD.set(LoadState { sapi, decisions, native_finish });
+    module
+}
+
+fn function_for(shim: Shim) -> FunctionBuilder<'static> {
+    match shim.kind() {
+        ShimKind::Finish => FunctionBuilder::new(shim.name(), finish_request).returns(DataType::Bool, false, false),
+        ShimKind::Status | ShimKind::RequestHeaders => {
+            FunctionBuilder::new(shim.name(), not_yet).returns(DataType::Bool, false, false)
+        }
+    }
+}
+
+extern "C" fn finish_request(execute_data: &mut ExecuteData, retval: &mut Zval) {
+    php::no_unwind("fastcgi_finish_request", (), || {
+        if execute_data.parser().parse().is_err() {
+            return; // ArgumentCountError is already thrown
+        }
+        if !finish::claim() {
+            retval.set_bool(false);
+            return;
+        }
+        let Some(load) = load_state() else {
+            retval.set_bool(false);
+            return;
+        };
+        if let Some(native) = load.native_finish {
+            native.call(execute_data, retval);
+            return;
+        }
+        let ok = finish::finish_request(&load.sapi);
+        retval.set_bool(ok);
+    });
+}
+
+extern "C" fn not_yet(execute_data: &mut ExecuteData, retval: &mut Zval) {
+    php::no_unwind("fpm_compat", (), || {
+        if execute_data.parser().parse().is_err() {
+            return;
+        }
+        retval.set_bool(false);
+    });
+}
+
+unsafe extern "C" fn on_modify<const D: usize>(
+    _entry: *mut ffi::zend_ini_entry,
+    new_value: *mut ffi::zend_string,
+    _a1: *mut std::ffi::c_void,
+    _a2: *mut std::ffi::c_void,
+    _a3: *mut std::ffi::c_void,
+    stage: c_int,
+) -> c_int {
+    php::no_unwind("INI handler", php::FAILURE, || {
+        let directive = Directive::ALL[D];
+        // SAFETY: PHP hands us the new value's zend_string.
+        let value = unsafe { php::ini_new_value(new_value) };
+        let at_startup = php::ini_stage_is_startup(stage);
+        match directive.validate(&value, at_startup) {
+            Ok(()) => php::SUCCESS,
+            Err(complaint) => {
+                php::warn(&complaint, at_startup);
+                php::FAILURE
+            }
+        }
+    })
+}
+
+fn ini_directives() -> Vec<IniDirective> {
+    const HANDLERS: [php::IniModify; 5] = [on_modify::<0>, on_modify::<1>, on_modify::<2>, on_modify::<3>, on_modify::<4>];
+    Directive::ALL
+        .iter()
+        .zip(HANDLERS)
+        .map(|(d, on_modify)| IniDirective {
+            name: directive_cstr(*d),
+            default: default_cstr(*d),
+            system_only: d.system_only(),
+            on_modify,
+        })
+        .collect()
+}
+
+fn directive_cstr(d: Directive) -> &'static std::ffi::CStr {
+    match d {
+        Directive::Functions => c"fpm_compat.functions",
+        Directive::CliFinish => c"fpm_compat.cli_finish",
+        Directive::AfterFinish => c"fpm_compat.after_finish",
+        Directive::Status => c"fpm_compat.status",
+        Directive::SessionClose => c"fpm_compat.session_close",
+    }
+}
+
+fn default_cstr(d: Directive) -> &'static std::ffi::CStr {
+    match d {
+        Directive::Functions => c"all",
+        Directive::CliFinish => c"keep",
+        Directive::AfterFinish => c"discard",
+        Directive::Status | Directive::SessionClose => c"0",
+    }
+}
+
+unsafe extern "C" fn module_startup(_type: i32, module_number: i32) -> i32 {
+    php::no_unwind("MINIT", php::FAILURE, || {
+        php::register_ini(&ini_directives(), module_number);
+        php::SUCCESS
+    })
+}
+
+unsafe extern "C" fn module_shutdown(_type: i32, module_number: i32) -> i32 {
+    php::no_unwind("MSHUTDOWN", php::SUCCESS, || {
+        php::unregister_ini(module_number);
+        php::SUCCESS
+    })
+}
+
+unsafe extern "C" fn request_startup(_type: i32, _module_number: i32) -> i32 {
+    php::no_unwind("RINIT", php::SUCCESS, || {
+        finish::request_started();
+        php::SUCCESS
+    })
+}
+
+unsafe extern "C" fn module_info(module: *mut ModuleEntry) {
+    php::no_unwind("phpinfo", (), || {
+        php::info_table_start();
+        php::info_header("fpm_compat", "enabled");
+        php::info_row("Version", env!("CARGO_PKG_VERSION"));
+        if let Some(load) = load_state() {
+            php::info_row("SAPI", &load.sapi);
+            for (shim, decision) in &load.decisions {
+                php::info_row(&format!("{}()", shim.name()), decision.describe());
+            }
+        }
+        php::info_row("Thread safety", if php::ZTS { "enabled (ZTS)" } else { "disabled (NTS)" });
+        php::info_table_end();
+        php::info_ini_entries(module);
+    });
+}

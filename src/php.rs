@@ -1,0 +1,363 @@
+//! The PHP C declarations this extension uses, and safe wrappers over them.
+//!
+//! This is the only module that touches PHP's C API. Everything here is
+//! called on the thread that runs the current request (PHP's own rule), and
+//! uses PHP's accessor functions rather than struct layouts where PHP has
+//! them, so the same code is right in NTS and ZTS builds. No wrapper holds an
+//! ext-php-rs globals guard: several of these calls run user code (output
+//! buffer callbacks) that can `longjmp` out on a fatal error, and a guard
+//! held across that would never be released.
+
+use std::ffi::{c_char, c_int, c_void, CStr, CString};
+
+use ext_php_rs::ffi;
+use ext_php_rs::zend::ExecuteData;
+
+extern "C" {
+    fn cfg_get_string(varname: *const c_char, result: *mut *mut c_char) -> c_int;
+    fn zend_ini_string_ex(name: *const c_char, len: usize, orig: c_int, exists: *mut bool) -> *mut c_char;
+    fn php_output_end_all();
+    fn php_output_get_level() -> c_int;
+    fn php_output_get_status() -> c_int;
+    fn php_output_set_status(status: c_int);
+    fn php_header() -> c_int;
+    fn sapi_flush() -> c_int;
+    fn zend_error(kind: c_int, format: *const c_char, ...);
+    fn zend_unregister_ini_entries(module_number: c_int);
+}
+
+const PHP_OUTPUT_DISABLED: c_int = 0x02;
+const E_WARNING: c_int = 2;
+const E_CORE_WARNING: c_int = 32;
+
+/// `SUCCESS` / `FAILURE` as PHP's `zend_result`.
+pub const SUCCESS: c_int = 0;
+pub const FAILURE: c_int = -1;
+
+/// The SAPI's name (`sapi_module.name`): "cli", "cli-server", "fpm-fcgi", …
+pub fn sapi_name() -> String {
+    // SAFETY: sapi_module is set up before any extension is loaded and its
+    // name is a static C string for the life of the process.
+    unsafe {
+        let module = ffi::ext_php_rs_sapi_module();
+        if module.is_null() || (*module).name.is_null() {
+            return String::new();
+        }
+        CStr::from_ptr((*module).name).to_string_lossy().into_owned()
+    }
+}
+
+/// Names in `sapi_module.additional_functions`: functions the SAPI registers
+/// *after* extensions load (`php -S` does so for five names).
+pub fn sapi_additional_functions() -> Vec<String> {
+    let mut names = Vec::new();
+    // SAFETY: the list is a static array terminated by an entry whose fname
+    // is NULL, as every zend_function_entry list is.
+    unsafe {
+        let module = ffi::ext_php_rs_sapi_module();
+        if module.is_null() {
+            return names;
+        }
+        let mut entry = (*module).additional_functions;
+        while !entry.is_null() && !(*entry).fname.is_null() {
+            names.push(CStr::from_ptr((*entry).fname).to_string_lossy().into_owned());
+            entry = entry.add(1);
+        }
+    }
+    names
+}
+
+/// The handler of an internal function already in the global function table.
+fn internal_handler(name: &str) -> Option<InternalHandler> {
+    let lower = name.to_ascii_lowercase();
+    // SAFETY: the compiler globals' function table exists from engine start;
+    // entries are zvals holding a zend_function pointer.
+    unsafe {
+        let table = (*ffi::ext_php_rs_compiler_globals()).function_table;
+        if table.is_null() {
+            return None;
+        }
+        let zv = ffi::zend_hash_str_find(table, lower.as_ptr().cast(), lower.len());
+        if zv.is_null() {
+            return None;
+        }
+        let func = (*zv).value.ptr as *const ffi::zend_function;
+        if func.is_null() || u32::from((*func).type_) != ffi::ZEND_INTERNAL_FUNCTION {
+            return None;
+        }
+        (*func).internal_function.handler.map(InternalHandler)
+    }
+}
+
+/// Whether `name` is already a function (registered by the SAPI or an
+/// earlier extension).
+pub fn function_exists(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    // SAFETY: as in internal_handler.
+    unsafe {
+        let table = (*ffi::ext_php_rs_compiler_globals()).function_table;
+        !table.is_null() && !ffi::zend_hash_str_find(table, lower.as_ptr().cast(), lower.len()).is_null()
+    }
+}
+
+/// A native PHP function's C handler, to forward a call to.
+#[derive(Clone, Copy)]
+pub struct InternalHandler(unsafe extern "C" fn(*mut ffi::zend_execute_data, *mut ffi::zval));
+
+impl InternalHandler {
+    pub fn find(name: &str) -> Option<Self> {
+        internal_handler(name)
+    }
+
+    /// Runs the native function in place of ours, with our call frame (both
+    /// take no arguments) and return slot.
+    pub fn call(self, execute_data: &mut ExecuteData, retval: &mut ext_php_rs::types::Zval) {
+        // SAFETY: ExecuteData and Zval are the C structs; the native function
+        // takes no arguments, so our frame is a valid frame for it.
+        unsafe { (self.0)(std::ptr::from_mut(execute_data).cast(), std::ptr::from_mut(retval).cast()) }
+    }
+}
+
+/// A raw php.ini / `-d` value, readable before INI entries are registered.
+pub fn raw_ini_value(name: &str) -> Option<String> {
+    let name = CString::new(name).ok()?;
+    let mut out: *mut c_char = std::ptr::null_mut();
+    // SAFETY: cfg_get_string only reads the parsed configuration hash.
+    unsafe {
+        if cfg_get_string(name.as_ptr(), &mut out) != SUCCESS || out.is_null() {
+            return None;
+        }
+        Some(CStr::from_ptr(out).to_string_lossy().into_owned())
+    }
+}
+
+/// The current value of a registered INI directive, in this request.
+pub fn ini_value(name: &str) -> Option<String> {
+    let mut exists = false;
+    // SAFETY: reads EG(ini_directives), which is per thread under ZTS.
+    unsafe {
+        let value = zend_ini_string_ex(name.as_ptr().cast(), name.len(), 0, &mut exists);
+        if !exists || value.is_null() {
+            return None;
+        }
+        Some(CStr::from_ptr(value).to_string_lossy().into_owned())
+    }
+}
+
+fn c_message(message: &str) -> CString {
+    CString::new(message.replace('\0', "")).unwrap_or_default()
+}
+
+/// Raises an E_WARNING (E_CORE_WARNING while PHP starts up).
+pub fn warn(message: &str, at_startup: bool) {
+    let text = c_message(message);
+    let kind = if at_startup { E_CORE_WARNING } else { E_WARNING };
+    // SAFETY: "%s" with one C string argument. zend_error may longjmp when
+    // a user error handler throws; callers hold nothing that needs dropping.
+    unsafe { zend_error(kind, c"%s".as_ptr(), text.as_ptr()) }
+}
+
+/// `php_output_end_all()`: pops and flushes every output buffer; callbacks run
+/// once with the FINAL flag. Runs user code.
+pub fn output_end_all() {
+    // SAFETY: valid during a request.
+    unsafe { php_output_end_all() }
+}
+
+pub fn output_level() -> i32 {
+    // SAFETY: valid at any time.
+    unsafe { php_output_get_level() }
+}
+
+/// From now on, output that reaches the bottom of the output layer is
+/// dropped instead of being handed to the SAPI (the flag PHP itself uses).
+pub fn output_disable() {
+    // SAFETY: php_output_set_status keeps only the low four flag bits.
+    unsafe { php_output_set_status((php_output_get_status() & 0x0f) | PHP_OUTPUT_DISABLED) }
+}
+
+/// `php_header()`: sends the response headers if not sent yet.
+pub fn send_headers() -> bool {
+    // SAFETY: valid during a request.
+    unsafe { php_header() != 0 }
+}
+
+/// `sapi_flush()`: asks the SAPI to push what it holds to the client.
+pub fn flush() {
+    // SAFETY: valid during a request.
+    unsafe {
+        sapi_flush();
+    }
+}
+
+pub fn headers_sent() -> bool {
+    // SAFETY: SG() for this thread.
+    unsafe { (*ffi::ext_php_rs_sapi_globals()).headers_sent != 0 }
+}
+
+/// Whether this PHP is a thread-safe (ZTS) build.
+pub const ZTS: bool = ext_php_rs::PHP_ZTS;
+
+/// The INI table: a leaked, NUL-terminated array of entry definitions that
+/// PHP borrows for the life of the process.
+pub type IniModify = unsafe extern "C" fn(
+    entry: *mut ffi::zend_ini_entry,
+    new_value: *mut ffi::zend_string,
+    a1: *mut c_void,
+    a2: *mut c_void,
+    a3: *mut c_void,
+    stage: c_int,
+) -> c_int;
+
+pub struct IniDirective {
+    pub name: &'static CStr,
+    pub default: &'static CStr,
+    pub system_only: bool,
+    pub on_modify: IniModify,
+}
+
+pub fn register_ini(directives: &[IniDirective], module_number: i32) {
+    let mut defs: Vec<ffi::zend_ini_entry_def> = directives
+        .iter()
+        .map(|d| {
+            // SAFETY: an all-zero zend_ini_entry_def is the list terminator;
+            // we fill in the fields PHP reads.
+            let mut def: ffi::zend_ini_entry_def = unsafe { std::mem::zeroed() };
+            def.name = d.name.as_ptr();
+            def.name_length = d.name.count_bytes() as u16;
+            def.value = d.default.as_ptr();
+            def.value_length = d.default.count_bytes() as u32;
+            def.modifiable = if d.system_only { ffi::PHP_INI_SYSTEM as u8 } else { ffi::PHP_INI_ALL as u8 };
+            def.on_modify = Some(d.on_modify);
+            def
+        })
+        .collect();
+    // SAFETY: the zeroed terminator.
+    defs.push(unsafe { std::mem::zeroed() });
+    let defs: &'static [ffi::zend_ini_entry_def] = Box::leak(defs.into_boxed_slice());
+    // SAFETY: a terminated list that lives for the process.
+    unsafe {
+        ffi::zend_register_ini_entries(defs.as_ptr(), module_number);
+    }
+}
+
+pub fn unregister_ini(module_number: i32) {
+    // SAFETY: called from MSHUTDOWN with our module number.
+    unsafe { zend_unregister_ini_entries(module_number) }
+}
+
+/// Reads the new value handed to an INI on_modify handler.
+///
+/// # Safety
+/// `value` is the zend_string PHP passed to the handler, or NULL.
+pub unsafe fn ini_new_value(value: *mut ffi::zend_string) -> String {
+    if value.is_null() {
+        return String::new();
+    }
+    let len = (*value).len;
+    let data = std::slice::from_raw_parts((*value).val.as_ptr().cast::<u8>(), len);
+    String::from_utf8_lossy(data).into_owned()
+}
+
+/// Whether an INI stage is PHP's start-up (php.ini, `-d`).
+pub fn ini_stage_is_startup(stage: c_int) -> bool {
+    stage == 1 // ZEND_INI_STAGE_STARTUP
+}
+
+/// A two-column row in `phpinfo()` / `php --ri`.
+pub fn info_row(key: &str, value: &str) {
+    let k = c_message(key);
+    let v = c_message(value);
+    // SAFETY: two C strings for a two-column row.
+    unsafe { ffi::php_info_print_table_row(2, k.as_ptr(), v.as_ptr()) }
+}
+
+pub fn info_header(a: &str, b: &str) {
+    let a = c_message(a);
+    let b = c_message(b);
+    // SAFETY: two C strings for a two-column header.
+    unsafe { ffi::php_info_print_table_header(2, a.as_ptr(), b.as_ptr()) }
+}
+
+pub fn info_table_start() {
+    // SAFETY: no arguments.
+    unsafe { ffi::php_info_print_table_start() }
+}
+
+pub fn info_table_end() {
+    // SAFETY: no arguments.
+    unsafe { ffi::php_info_print_table_end() }
+}
+
+/// `display_ini_entries()` for our module: the INI table in `php --ri`.
+pub fn info_ini_entries(module: *mut ffi::zend_module_entry) {
+    extern "C" {
+        fn display_ini_entries(module: *mut ffi::zend_module_entry);
+    }
+    // SAFETY: the module entry PHP handed to our info function.
+    unsafe { display_ini_entries(module) }
+}
+
+/// Runs `body` so that a Rust panic cannot unwind into C: the panic becomes
+/// a PHP warning and `fallback` is returned.
+pub fn no_unwind<T>(what: &str, fallback: T, body: impl FnOnce() -> T) -> T {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(value) => value,
+        Err(payload) => {
+            let reason = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            warn(&format!("fpm_compat: internal error in {what}: {reason}"), false);
+            fallback
+        }
+    }
+}
+
+/// Flushes C stdio buffers (extensions and the SAPI may use them).
+pub fn flush_c_stdio() {
+    // SAFETY: fflush(NULL) flushes every open output stream.
+    unsafe {
+        libc::fflush(std::ptr::null_mut());
+    }
+}
+
+/// Points stdout and stderr (and stdin if asked) at /dev/null, so whoever
+/// reads our output sees end-of-file while this process runs on.
+pub fn stdio_to_dev_null(stdin_too: bool) {
+    // SAFETY: plain descriptor calls; dup2 replaces the descriptors in place,
+    // so PHP's STDOUT/STDERR streams keep working (into /dev/null).
+    unsafe {
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if null < 0 {
+            return;
+        }
+        let targets: &[c_int] = if stdin_too { &[0, 1, 2] } else { &[1, 2] };
+        for &fd in targets {
+            libc::dup2(null, fd);
+        }
+        if null > 2 {
+            libc::close(null);
+        }
+    }
+}
+
+/// Forks: the parent exits 0 at once (its caller is released), the child
+/// returns Ok and runs the rest of the request in a new session with its
+/// stdio on /dev/null, so the caller's terminal hang-up does not reach it.
+pub fn detach_into_child() -> Result<(), String> {
+    // SAFETY: only called in NTS builds (one thread); the child continues the
+    // PHP request as the single owner of its state.
+    unsafe {
+        match libc::fork() {
+            -1 => Err(std::io::Error::last_os_error().to_string()),
+            0 => {
+                libc::setsid();
+                stdio_to_dev_null(true);
+                Ok(())
+            }
+            _ => libc::_exit(0),
+        }
+    }
+}
