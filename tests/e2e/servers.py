@@ -1,0 +1,340 @@
+"""Real PHP servers for end-to-end tests, each from a private config.
+
+Every server listens on 127.0.0.1 on a free high port, keeps its configs,
+logs and pid files in its own temporary directory, loads the extension
+through an extra INI scan directory (Debian's php.ini and conf.d for that
+SAPI stay in force, as a user's would), and is stopped by PID.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SO = Path(os.environ.get("FPM_COMPAT_SO", ROOT / "target/release/libfpm_compat.so"))
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PHP_ETC = Path("/etc/php/8.2")
+APACHE_MODULES = Path("/usr/lib/apache2/modules")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, proc=None, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def stop_pid(pid, timeout=5.0):
+    """SIGTERM, then SIGKILL, the process group led by pid (never by name)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done == pid:
+                return
+            time.sleep(0.05)
+
+
+class Workdir:
+    """A world-writable temporary directory: web server workers run as
+    www-data and write records there."""
+
+    def __init__(self, name):
+        self.path = Path(tempfile.mkdtemp(prefix=f"fpm_compat-{name}-"))
+        self.path.chmod(0o777)
+        self.records = self.path / "records"
+        self.records.mkdir()
+        self.records.chmod(0o777)
+        self.php_log = self.path / "php_errors.log"
+        self.php_log.touch()
+        self.php_log.chmod(0o666)
+        # Copies, so www-data can read them wherever the checkout lives.
+        self.so = self.path / "fpm_compat.so"
+        shutil.copyfile(SO, self.so)
+        self.so.chmod(0o644)
+        self.docroot = self.path / "docroot"
+
+    def scan_dir(self, sapi, ini=None, extension=True):
+        """PHP_INI_SCAN_DIR value: the SAPI's Debian conf.d, then ours."""
+        conf = self.path / "conf.d"
+        conf.mkdir(exist_ok=True)
+        lines = [f"error_log={self.php_log}", "log_errors=On"]
+        if extension:
+            lines.insert(0, f"extension={self.so}")
+        for key, value in (ini or {}).items():
+            lines.append(f"{key}={value}")
+        (conf / "99-fpm_compat-test.ini").write_text("\n".join(lines) + "\n")
+        return f"{PHP_ETC / sapi / 'conf.d'}:{conf}"
+
+    def cleanup(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+class Server:
+    """Base: start() launches processes in their own sessions; stop() stops
+    them by PID, last started first."""
+
+    name = "server"
+    sapi = None
+
+    def __init__(self, ini=None, extension=True, docroot=FIXTURES):
+        self.ini = dict(ini or {})
+        self.extension = extension
+        self.work = Workdir(self.name)
+        shutil.copytree(docroot, self.work.docroot)
+        self.docroot = self.work.docroot
+        self.records = self.work.records
+        self.port = free_port()
+        self.procs = []
+        self.extra_stops = []
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, path):
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def spawn(self, argv, env=None, **kw):
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        out = open(self.work.path / f"{Path(argv[0]).name}.out", "ab")
+        proc = subprocess.Popen(argv, env=full_env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True, **kw)
+        self.procs.append(proc)
+        return proc
+
+    def start(self):
+        raise NotImplementedError
+
+    def stop(self):
+        for stop in reversed(self.extra_stops):
+            stop()
+        for proc in reversed(self.procs):
+            stop_pid(proc.pid)
+        self.procs.clear()
+
+    def logs(self):
+        """Everything the server and PHP wrote to their logs."""
+        text = []
+        for f in sorted(self.work.path.glob("*.log")) + sorted(self.work.path.glob("*.out")):
+            text.append(f.read_text(errors="replace"))
+        return "\n".join(text)
+
+    def __enter__(self):
+        try:
+            self.start()
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        self.work.cleanup()
+
+
+class BuiltinServer(Server):
+    """php -S, optionally with PHP_CLI_SERVER_WORKERS."""
+
+    name = "cli-server"
+
+    def __init__(self, workers=1, **kw):
+        super().__init__(**kw)
+        self.workers = workers
+
+    def start(self):
+        env = {"PHP_INI_SCAN_DIR": self.work.scan_dir("cli", self.ini, self.extension)}
+        if self.workers > 1:
+            env["PHP_CLI_SERVER_WORKERS"] = str(self.workers)
+        proc = self.spawn(["php", "-S", f"127.0.0.1:{self.port}", "-t", str(self.docroot)], env=env)
+        wait_for_port(self.port, proc)
+
+
+class PhpCgiFastCgi:
+    """php-cgi -b: a FastCGI backend on its own port."""
+
+    def __init__(self, server, children=4):
+        self.server = server
+        self.port = free_port()
+        self.children = children
+
+    def start(self):
+        env = {
+            "PHP_INI_SCAN_DIR": self.server.work.scan_dir("cgi", self.server.ini, self.server.extension),
+            "PHP_FCGI_CHILDREN": str(self.children),
+            "PHP_FCGI_MAX_REQUESTS": "10000",
+        }
+        proc = self.server.spawn(["php-cgi", "-b", f"127.0.0.1:{self.port}"], env=env)
+        wait_for_port(self.port, proc)
+
+
+class PhpFpm:
+    """php-fpm with one static pool on its own port: the reference."""
+
+    def __init__(self, server, children=4):
+        self.server = server
+        self.port = free_port()
+        self.children = children
+
+    def start(self):
+        w = self.server.work.path
+        conf = w / "php-fpm.conf"
+        conf.write_text(f"""
+[global]
+pid = {w}/php-fpm.pid
+error_log = {w}/php-fpm.log
+daemonize = no
+
+[www]
+listen = 127.0.0.1:{self.port}
+pm = static
+pm.max_children = {self.children}
+catch_workers_output = yes
+decorate_workers_output = no
+php_admin_value[error_log] = {self.server.work.php_log}
+""")
+        env = {"PHP_INI_SCAN_DIR": self.server.work.scan_dir("fpm", self.server.ini, self.server.extension)}
+        proc = self.server.spawn(["php-fpm8.2", "-F", "-R", "-y", str(conf)], env=env)
+        wait_for_port(self.port, proc)
+
+
+class Nginx(Server):
+    """nginx in front of a FastCGI backend (php-cgi -b or php-fpm), with
+    nginx's default FastCGI buffering."""
+
+    def __init__(self, backend="php-cgi", **kw):
+        self.name = f"nginx-{backend}"
+        super().__init__(**kw)
+        self.backend_kind = backend
+
+    def start(self):
+        backend = PhpFpm(self) if self.backend_kind == "php-fpm" else PhpCgiFastCgi(self)
+        backend.start()
+        w = self.work.path
+        conf = w / "nginx.conf"
+        conf.write_text(f"""
+daemon off;
+master_process on;
+worker_processes 1;
+user root root;
+pid {w}/nginx.pid;
+error_log {w}/nginx-error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {w}/client_body;
+    fastcgi_temp_path {w}/fastcgi_temp;
+    proxy_temp_path {w}/proxy_temp;
+    uwsgi_temp_path {w}/uwsgi_temp;
+    scgi_temp_path {w}/scgi_temp;
+    server {{
+        listen 127.0.0.1:{self.port};
+        root {self.docroot};
+        location ~ \\.php$ {{
+            include /etc/nginx/fastcgi_params;
+            fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+            fastcgi_pass 127.0.0.1:{backend.port};
+        }}
+    }}
+}}
+""")
+        proc = self.spawn(["nginx", "-p", str(w), "-c", str(conf)])
+        wait_for_port(self.port, proc)
+
+
+class Apache(Server):
+    """Apache 2.4 prefork from a private config, in one of three modes:
+    mod_php, mod_proxy_fcgi -> php-cgi -b, or php-cgi as plain CGI."""
+
+    def __init__(self, mode="mod_php", extra_conf="", **kw):
+        self.name = f"apache-{mode}"
+        super().__init__(**kw)
+        self.mode = mode
+        self.extra_conf = extra_conf
+
+    def start(self):
+        w = self.work.path
+        mods = ["mpm_prefork", "authz_core", "mime", "dir", "env", "setenvif", "headers",
+                "filter", "deflate", "alias"]
+        env = {}
+        handler = ""
+        if self.mode == "mod_php":
+            mods.append("php")
+            env["PHP_INI_SCAN_DIR"] = self.work.scan_dir("apache2", self.ini, self.extension)
+            handler = '<FilesMatch "\\.php$">\n    SetHandler application/x-httpd-php\n</FilesMatch>'
+        elif self.mode == "proxy_fcgi":
+            mods += ["proxy", "proxy_fcgi"]
+            backend = PhpCgiFastCgi(self)
+            backend.start()
+            handler = (f'<FilesMatch "\\.php$">\n    SetHandler "proxy:fcgi://127.0.0.1:{backend.port}"\n'
+                       f"</FilesMatch>\nProxyFCGIBackendType GENERIC")
+        elif self.mode == "cgi":
+            mods += ["cgi", "actions"]
+            wrapper = w / "php-cgi-wrapper"
+            scan = self.work.scan_dir("cgi", self.ini, self.extension)
+            wrapper.write_text(f"#!/bin/sh\nPHP_INI_SCAN_DIR='{scan}' exec /usr/bin/php-cgi\n")
+            wrapper.chmod(0o755)
+            handler = (f'ScriptAlias /php-cgi-bin/ {w}/\n'
+                       f'<Directory {w}>\n    Options +ExecCGI\n    Require all granted\n</Directory>\n'
+                       f'Action application/x-httpd-php /php-cgi-bin/php-cgi-wrapper\n'
+                       f'AddHandler application/x-httpd-php .php')
+        else:
+            raise ValueError(self.mode)
+        loads = "\n".join(
+            f"LoadModule {m}_module {APACHE_MODULES}/{'libphp8.2.so' if m == 'php' else f'mod_{m}.so'}"
+            for m in mods)
+        conf = w / "httpd.conf"
+        conf.write_text(f"""
+ServerRoot {w}
+ServerName 127.0.0.1
+Listen 127.0.0.1:{self.port}
+PidFile {w}/httpd.pid
+ErrorLog {w}/apache-error.log
+LogLevel warn
+User www-data
+Group www-data
+{loads}
+TypesConfig /etc/mime.types
+StartServers 2
+MinSpareServers 2
+MaxSpareServers 4
+MaxRequestWorkers 8
+KeepAlive On
+DocumentRoot {self.docroot}
+<Directory {self.docroot}>
+    Require all granted
+    AllowOverride None
+</Directory>
+DirectoryIndex index.php index.html
+{handler}
+{self.extra_conf}
+""")
+        proc = self.spawn(["/usr/sbin/apache2", "-f", str(conf), "-DFOREGROUND"],
+                          env={**env, "APACHE_RUN_DIR": str(w), "APACHE_LOCK_DIR": str(w),
+                               "APACHE_LOG_DIR": str(w)})
+        wait_for_port(self.port, proc)
