@@ -324,8 +324,21 @@ pub fn flush_c_stdio() {
 }
 
 /// Points stdout and stderr (and stdin if asked) at /dev/null, so whoever
-/// reads our output sees end-of-file while this process runs on.
+/// reads our output sees end-of-file while this process runs on. Copies of
+/// those descriptors are redirected too: phpdbg, for one, writes through a
+/// dup of stdout, and any copy left open keeps the reader waiting.
 pub fn stdio_to_dev_null(stdin_too: bool) {
+    let std_fds: &[c_int] = if stdin_too { &[0, 1, 2] } else { &[1, 2] };
+    let identities: Vec<(u64, u64)> = std_fds.iter().filter_map(|&fd| file_identity(fd)).collect();
+    let mut targets: Vec<c_int> = std_fds.to_vec();
+    if let Ok(entries) = std::fs::read_dir("/proc/self/fd") {
+        for entry in entries.flatten() {
+            let Some(fd) = entry.file_name().to_str().and_then(|n| n.parse::<c_int>().ok()) else { continue };
+            if fd > 2 && file_identity(fd).is_some_and(|id| identities.contains(&id)) {
+                targets.push(fd);
+            }
+        }
+    }
     // SAFETY: plain descriptor calls; dup2 replaces the descriptors in place,
     // so PHP's STDOUT/STDERR streams keep working (into /dev/null).
     unsafe {
@@ -333,13 +346,31 @@ pub fn stdio_to_dev_null(stdin_too: bool) {
         if null < 0 {
             return;
         }
-        let targets: &[c_int] = if stdin_too { &[0, 1, 2] } else { &[1, 2] };
-        for &fd in targets {
-            libc::dup2(null, fd);
+        for fd in targets {
+            if fd != null {
+                libc::dup2(null, fd);
+            }
         }
-        if null > 2 {
-            libc::close(null);
+        libc::close(null);
+    }
+}
+
+/// (device, inode) of what a descriptor refers to: the same pipe, socket or
+/// file has the same identity in every copy of the descriptor.
+fn file_identity(fd: c_int) -> Option<(u64, u64)> {
+    // SAFETY: fstat on a descriptor number; a closed one just fails.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        if libc::fstat(fd, &mut st) != 0 {
+            return None;
         }
+        let kind = st.st_mode & libc::S_IFMT;
+        // Only pipes and sockets keep a reader waiting for end-of-file; a
+        // file the script also opened for itself must stay as it is.
+        if kind != libc::S_IFIFO && kind != libc::S_IFSOCK {
+            return None;
+        }
+        Some((st.st_dev as u64, st.st_ino as u64))
     }
 }
 

@@ -1,0 +1,34 @@
+--TEST--
+php --ri fpm_compat: version, SAPI, each shim's state and the INI table
+--EXTENSIONS--
+fpm_compat
+--FILE--
+<?php
+require __DIR__ . '/../include/child.inc';
+$argv = [PHP_BINARY, '-d', 'extension=' . fpm_compat_so(), '-d', 'fpm_compat.functions=getallheaders,fpm_get_status', '--ri', 'fpm_compat'];
+[, $out, $status] = fpm_compat_read_until_eof($argv);
+echo $out;
+var_dump($status);
+?>
+--EXPECTF--
+
+fpm_compat
+
+fpm_compat => enabled
+Version => %d.%d.%d
+SAPI => cli
+fastcgi_finish_request() => off (fpm_compat.functions)
+litespeed_finish_request() => off (fpm_compat.functions)
+frankenphp_finish_request() => off (fpm_compat.functions)
+fpm_get_status() => provided by fpm_compat
+apache_request_headers() => off (fpm_compat.functions)
+getallheaders() => provided by fpm_compat
+Thread safety => disabled (NTS)
+
+Directive => Local Value => Master Value
+fpm_compat.functions => getallheaders,fpm_get_status => getallheaders,fpm_get_status
+fpm_compat.cli_finish => keep => keep
+fpm_compat.after_finish => discard => discard
+fpm_compat.status => 0 => 0
+fpm_compat.session_close => 0 => 0
+int(0)
