@@ -392,3 +392,347 @@ pub fn detach_into_child() -> Result<(), String> {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Request state read from SAPI globals and $_SERVER.
+
+/// A `$_SERVER` entry of this request, as bytes.
+pub fn server_var(name: &str) -> Option<Vec<u8>> {
+    extern "C" {
+        fn zend_is_auto_global_str(name: *const c_char, len: usize) -> bool;
+    }
+    // SAFETY: $_SERVER is armed (it is a just-in-time auto global), then read
+    // from PG(http_globals) for this thread; the bytes are copied out.
+    unsafe {
+        zend_is_auto_global_str(c"_SERVER".as_ptr(), "_SERVER".len());
+        let globals = ffi::ext_php_rs_process_globals();
+        let server = &(*globals).http_globals[ffi::TRACK_VARS_SERVER as usize];
+        let array = server.array()?;
+        let value = array.get(name)?;
+        if let Some(s) = value.zend_str() {
+            return Some(s.as_bytes().to_vec());
+        }
+        value.long().map(|n| n.to_string().into_bytes())
+    }
+}
+
+/// The response status code PHP will send (`http_response_code()`).
+pub fn response_code() -> i32 {
+    // SAFETY: SG() for this thread.
+    unsafe { (*ffi::ext_php_rs_sapi_globals()).sapi_headers.http_response_code }
+}
+
+/// Adds or replaces a response header, as `header($line, true)` does.
+pub fn set_header(line: &str) {
+    extern "C" {
+        fn sapi_add_header_ex(line: *const c_char, len: usize, duplicate: bool, replace: bool) -> c_int;
+    }
+    // SAFETY: duplicate=true: PHP copies the line.
+    unsafe {
+        sapi_add_header_ex(line.as_ptr().cast(), line.len(), true, true);
+    }
+}
+
+/// The SAPI's per-request pointer (`SG(server_context)`).
+pub fn server_context() -> *mut c_void {
+    // SAFETY: SG() for this thread.
+    unsafe { (*ffi::ext_php_rs_sapi_globals()).server_context }
+}
+
+/// Writes through the output layer (buffers, then the SAPI).
+pub fn output_write(bytes: &[u8]) {
+    // SAFETY: the bytes are copied by the output layer.
+    unsafe {
+        ffi::php_output_write(bytes.as_ptr().cast(), bytes.len());
+    }
+}
+
+/// Calls a PHP function by name; None when it does not exist or failed.
+pub fn call_function(name: &str, args: &[&str]) -> Option<ext_php_rs::types::Zval> {
+    let callable = ext_php_rs::types::ZendCallable::try_from_name(name).ok()?;
+    let params: Vec<&dyn ext_php_rs::convert::IntoZvalDyn> =
+        args.iter().map(|a| a as &dyn ext_php_rs::convert::IntoZvalDyn).collect();
+    callable.try_call(params).ok()
+}
+
+// ---------------------------------------------------------------------------
+// The output layer's own stack, for capturing the final bytes of every
+// output buffer (after their callbacks ran) before anything reaches the SAPI.
+
+/// The head of `zend_output_globals` (main/php_output.h, unchanged since
+/// PHP 5.4): only the fields read here.
+#[repr(C)]
+struct OutputGlobals {
+    handlers: ffi::zend_stack,
+    active: *mut ffi::php_output_handler,
+    running: *mut ffi::php_output_handler,
+}
+
+/// OG() for this thread, found by symbol so one build serves NTS and ZTS.
+fn output_globals() -> *mut OutputGlobals {
+    // SAFETY: dlsym in the running PHP; in ZTS the globals live at an
+    // offset from the thread's TSRM cache, as ZEND_TSRMG_FAST computes.
+    unsafe {
+        if !ZTS {
+            return libc::dlsym(libc::RTLD_DEFAULT, c"output_globals".as_ptr()).cast();
+        }
+        let offset = libc::dlsym(libc::RTLD_DEFAULT, c"output_globals_offset".as_ptr()) as *const usize;
+        let cache = libc::dlsym(libc::RTLD_DEFAULT, c"tsrm_get_ls_cache".as_ptr());
+        if offset.is_null() || cache.is_null() {
+            return std::ptr::null_mut();
+        }
+        let cache: unsafe extern "C" fn() -> *mut c_void = std::mem::transmute(cache);
+        cache().cast::<u8>().add(*offset).cast()
+    }
+}
+
+const HANDLER_STDFLAGS: c_int = 0x0070;
+
+thread_local! {
+    static CAPTURED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+unsafe extern "C" fn capture_handler(_ctx: *mut *mut c_void, output: *mut ffi::php_output_context) -> c_int {
+    let input = &(*output).in_;
+    if !input.data.is_null() && input.used > 0 {
+        let bytes = std::slice::from_raw_parts(input.data.cast::<u8>(), input.used);
+        CAPTURED.with(|c| c.borrow_mut().extend_from_slice(bytes));
+    }
+    // Nothing in `out`: the handler eats it all and nothing reaches the SAPI.
+    SUCCESS
+}
+
+/// Ends every output buffer like `php_output_end_all()` (callbacks run once,
+/// with the FINAL flag), but returns the bytes that would have gone to the
+/// SAPI instead of sending them. None when the output layer is not reachable;
+/// then nothing was touched.
+pub fn output_end_all_captured() -> Option<Vec<u8>> {
+    let og = output_globals();
+    if og.is_null() {
+        return None;
+    }
+    CAPTURED.with(|c| c.borrow_mut().clear());
+    // SAFETY: a handler created and started through PHP's API, then moved to
+    // the bottom of OG(handlers) with the levels PHP would have given it had
+    // it been started first; OG(active) stays the user's top buffer.
+    unsafe {
+        let previous_top = (*og).active;
+        let name = "fpm_compat final output";
+        let handler =
+            ffi::php_output_handler_create_internal(name.as_ptr().cast(), name.len(), Some(capture_handler), 0, HANDLER_STDFLAGS);
+        if handler.is_null() {
+            return None;
+        }
+        if ffi::php_output_handler_start(handler) != SUCCESS {
+            let mut h = handler;
+            ffi::php_output_handler_free(&mut h);
+            return None;
+        }
+        let stack = &mut (*og).handlers;
+        let elements = stack.elements.cast::<*mut ffi::php_output_handler>();
+        let count = stack.top as usize;
+        for i in (1..count).rev() {
+            let moved = *elements.add(i - 1);
+            *elements.add(i) = moved;
+            (*moved).level = i as c_int;
+        }
+        *elements = handler;
+        (*handler).level = 0;
+        if !previous_top.is_null() {
+            (*og).active = previous_top;
+        }
+        php_output_end_all();
+    }
+    Some(CAPTURED.with(|c| std::mem::take(&mut *c.borrow_mut())))
+}
+
+// ---------------------------------------------------------------------------
+// After finishing: what output written later does.
+
+unsafe extern "C" fn tripwire_handler(_ctx: *mut *mut c_void, output: *mut ffi::php_output_context) -> c_int {
+    let input = &(*output).in_;
+    if input.used > 0 {
+        // The client is gone: as FPM does when output reaches it, mark the
+        // connection aborted; PHP then ends the script unless
+        // ignore_user_abort(true). OG(running) is cleared first because
+        // the abort may longjmp out of this handler, and a handler left
+        // "running" makes every later output operation fatal.
+        let og = output_globals();
+        if !og.is_null() {
+            (*og).running = std::ptr::null_mut();
+        }
+        handle_aborted_connection();
+    }
+    SUCCESS
+}
+
+/// `fpm_compat.after_finish=abort` where writes do not fail on their own:
+/// an output buffer that treats any later output as reaching a gone client.
+pub fn start_abort_tripwire() -> bool {
+    let name = "fpm_compat after finish";
+    // SAFETY: created and started through PHP's API; chunk size 1 makes PHP
+    // hand every write to the handler at once.
+    unsafe {
+        let handler = ffi::php_output_handler_create_internal(
+            name.as_ptr().cast(),
+            name.len(),
+            Some(tripwire_handler),
+            1,
+            HANDLER_STDFLAGS,
+        );
+        if handler.is_null() {
+            return false;
+        }
+        if ffi::php_output_handler_start(handler) != SUCCESS {
+            let mut h = handler;
+            ffi::php_output_handler_free(&mut h);
+            return false;
+        }
+    }
+    true
+}
+
+/// `php_handle_aborted_connection()`: connection_status() becomes 1, output
+/// is disabled, and unless ignore_user_abort(true) the script ends (its
+/// shutdown functions still run). May not return.
+pub fn handle_aborted_connection() {
+    extern "C" {
+        fn php_handle_aborted_connection();
+    }
+    // SAFETY: valid during a request; may longjmp to PHP's request bailout.
+    unsafe { php_handle_aborted_connection() }
+}
+
+/// Calls `shutdown(fd, SHUT_WR)`: the peer reads end-of-file; unread input
+/// stays, so the peer sees no reset.
+pub fn shutdown_write(fd: c_int) -> bool {
+    // SAFETY: a descriptor number.
+    unsafe { libc::shutdown(fd, libc::SHUT_WR) == 0 }
+}
+
+/// Reads and drops whatever input is waiting on `fd`, without blocking.
+pub fn drain_input(fd: c_int) {
+    let mut buf = [0u8; 8192];
+    // SAFETY: recv into a live buffer.
+    while unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) } > 0 {}
+}
+
+/// Points descriptor `fd` at /dev/null: what it referred to is closed (if
+/// this was its last descriptor), and later reads and writes on `fd` go
+/// nowhere instead of failing.
+pub fn replace_with_dev_null(fd: c_int) {
+    // SAFETY: plain descriptor calls.
+    unsafe {
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if null >= 0 {
+            libc::dup2(null, fd);
+            libc::close(null);
+        }
+    }
+}
+
+/// Descriptors of this process that are connected sockets, with their peer
+/// and local addresses.
+pub fn connected_sockets() -> Vec<(c_int, std::net::SocketAddr, std::net::SocketAddr)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else { return found };
+    for entry in entries.flatten() {
+        let Some(fd) = entry.file_name().to_str().and_then(|n| n.parse::<c_int>().ok()) else { continue };
+        if let (Some(peer), Some(local)) = (socket_addr(fd, true), socket_addr(fd, false)) {
+            found.push((fd, peer, local));
+        }
+    }
+    found
+}
+
+fn socket_addr(fd: c_int, peer: bool) -> Option<std::net::SocketAddr> {
+    use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+    // SAFETY: getpeername/getsockname fill a sockaddr_storage of the given size.
+    unsafe {
+        let mut storage: libc::sockaddr_storage = std::mem::zeroed();
+        let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        let addr = std::ptr::from_mut(&mut storage).cast::<libc::sockaddr>();
+        let rc = if peer { libc::getpeername(fd, addr, &mut len) } else { libc::getsockname(fd, addr, &mut len) };
+        if rc != 0 {
+            return None;
+        }
+        match storage.ss_family as c_int {
+            libc::AF_INET => {
+                let a = &*std::ptr::from_ref(&storage).cast::<libc::sockaddr_in>();
+                Some(SocketAddr::from((Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr)), u16::from_be(a.sin_port))))
+            }
+            libc::AF_INET6 => {
+                let a = &*std::ptr::from_ref(&storage).cast::<libc::sockaddr_in6>();
+                Some(SocketAddr::from((Ipv6Addr::from(a.sin6_addr.s6_addr), u16::from_be(a.sin6_port))))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Whether `fd` is a listening socket (SO_ACCEPTCONN).
+pub fn is_listening_socket(fd: c_int) -> bool {
+    // SAFETY: getsockopt with an int-sized option.
+    unsafe {
+        let mut value: c_int = 0;
+        let mut len = std::mem::size_of::<c_int>() as libc::socklen_t;
+        libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_ACCEPTCONN, std::ptr::from_mut(&mut value).cast(), &mut len) == 0
+            && value != 0
+    }
+}
+
+/// Whether `fd` is a connected stream socket (TCP or Unix).
+pub fn is_connected_socket(fd: c_int) -> bool {
+    // SAFETY: getsockopt/getpeername on a descriptor number.
+    unsafe {
+        let mut kind: c_int = 0;
+        let mut len = std::mem::size_of::<c_int>() as libc::socklen_t;
+        if libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, std::ptr::from_mut(&mut kind).cast(), &mut len) != 0
+            || kind != libc::SOCK_STREAM
+        {
+            return false;
+        }
+        let mut storage: libc::sockaddr_storage = std::mem::zeroed();
+        let mut alen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        libc::getpeername(fd, std::ptr::from_mut(&mut storage).cast(), &mut alen) == 0
+    }
+}
+
+/// Writes all of `bytes` to `fd` (blocking), retrying on EINTR.
+pub fn write_all(fd: c_int, mut bytes: &[u8]) -> bool {
+    while !bytes.is_empty() {
+        // SAFETY: writing from a live slice.
+        let n = unsafe { libc::send(fd, bytes.as_ptr().cast(), bytes.len(), libc::MSG_NOSIGNAL) };
+        if n < 0 {
+            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return false;
+        }
+        bytes = &bytes[n as usize..];
+    }
+    true
+}
+
+/// The first five `int` fields of php-cgi's private `struct _fcgi_request`
+/// (main/fastcgi.c: listen_socket, tcp, fd, id, keep; unchanged PHP 7.0–8.4).
+/// Read only, and only trusted after validation by the caller.
+#[derive(Debug, Clone, Copy)]
+pub struct FastCgiRequestHead {
+    pub listen_socket: c_int,
+    pub fd: c_int,
+    pub id: c_int,
+    pub keep: c_int,
+}
+
+pub fn fastcgi_request_head() -> Option<FastCgiRequestHead> {
+    let ctx = server_context().cast::<c_int>();
+    if ctx.is_null() {
+        return None;
+    }
+    // SAFETY: php-cgi in FastCGI mode keeps its fcgi_request in
+    // SG(server_context); we read five ints from its start.
+    unsafe {
+        Some(FastCgiRequestHead { listen_socket: *ctx, fd: *ctx.add(2), id: *ctx.add(3), keep: *ctx.add(4) })
+    }
+}

@@ -5,7 +5,7 @@
 //! exists, and test runners capture stdout with output buffers. `close` and
 //! `detach` release whoever reads our stdout (a pipe, a process manager).
 
-use super::{end_output_and_send_headers, EndResponse, Outcome, RequestSettings};
+use super::{end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
 use crate::php;
 use crate::settings::CliFinish;
 
@@ -18,7 +18,7 @@ impl EndResponse for Cli {
             CliFinish::Close => {
                 flush_everything();
                 php::stdio_to_dev_null(false);
-                Outcome::Finished
+                Outcome::Finished(LaterOutput::Nowhere)
             }
             CliFinish::Detach => {
                 flush_everything();
@@ -30,10 +30,10 @@ impl EndResponse for Cli {
                 } else if let Err(reason) = php::detach_into_child() {
                     php::warn(&format!("fastcgi_finish_request(): cannot detach ({reason}); closing stdout instead"), false);
                 } else {
-                    return Outcome::Finished;
+                    return Outcome::Finished(LaterOutput::Nowhere);
                 }
                 php::stdio_to_dev_null(false);
-                Outcome::Finished
+                Outcome::Finished(LaterOutput::Nowhere)
             }
         }
     }

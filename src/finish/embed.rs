@@ -1,7 +1,7 @@
 //! The embed SAPI, and any SAPI we know no better way for: the host program
 //! owns the connection, so finishing hands it everything now.
 
-use super::{end_output_and_send_headers, EndResponse, Outcome, RequestSettings};
+use super::{end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
 use crate::php;
 
 pub struct FlushOnly;
@@ -10,6 +10,6 @@ impl EndResponse for FlushOnly {
     fn end_response(&self, _request: &RequestSettings) -> Outcome {
         end_output_and_send_headers();
         php::flush();
-        Outcome::Finished
+        Outcome::Finished(LaterOutput::Unobserved)
     }
 }

@@ -5,8 +5,11 @@
 //! with the FINAL flag), send the headers, then end the response the SAPI's
 //! way. Each SAPI family lives in its own module behind [`EndResponse`].
 
+mod cgi;
 mod cli;
+mod cli_server;
 mod embed;
+mod framed;
 
 use std::cell::Cell;
 
@@ -23,6 +26,7 @@ pub trait EndResponse {
 pub struct RequestSettings {
     pub cli_finish: CliFinish,
     pub after_finish: AfterFinish,
+    pub session_close: bool,
 }
 
 impl RequestSettings {
@@ -31,15 +35,28 @@ impl RequestSettings {
         RequestSettings {
             cli_finish: settings::parse_cli_finish(&read(Directive::CliFinish)).unwrap_or(CliFinish::Keep),
             after_finish: settings::parse_after_finish(&read(Directive::AfterFinish)).unwrap_or(AfterFinish::Discard),
+            session_close: settings::parse_switch(&read(Directive::SessionClose)).unwrap_or(false),
         }
     }
+}
+
+/// Where output written after finishing would go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaterOutput {
+    /// Into /dev/null: nobody reads it (cli close/detach, plain CGI).
+    Nowhere,
+    /// Into a connection whose writes now fail, which PHP itself turns into
+    /// an aborted connection (php -S, FastCGI ended by hand).
+    FailsOnItsOwn,
+    /// Into a connection that still accepts bytes (Apache, embed).
+    Unobserved,
 }
 
 /// What became of the response.
 #[derive(Debug)]
 pub enum Outcome {
     /// The client (or caller) has its complete response.
-    Finished,
+    Finished(LaterOutput),
     /// Nothing was ended and nothing touched (`fpm_compat.cli_finish=keep`).
     Kept,
     /// The response could not be ended early; the reason is raised as a warning.
@@ -70,16 +87,25 @@ pub fn claim() -> bool {
 fn backend(sapi: &str) -> Box<dyn EndResponse> {
     match sapi {
         "cli" | "phpdbg" => Box::new(cli::Cli),
-        _ => Box::new(embed::FlushOnly),
+        "embed" => Box::new(embed::FlushOnly),
+        "cli-server" => Box::new(cli_server::CliServer),
+        "cgi-fcgi" if crate::php::server_var("FCGI_ROLE").is_some() => Box::new(cgi::FastCgi),
+        "cgi-fcgi" => Box::new(cgi::PlainCgi),
+        "apache2handler" => Box::new(framed::ContentLengthFraming { extra_headers: &[], apache: true }),
+        _ => Box::new(framed::ContentLengthFraming { extra_headers: &[], apache: false }),
     }
 }
 
 /// Finishes the request on this SAPI; the bool is what the PHP function returns.
 pub fn finish_request(sapi: &str) -> bool {
     let request = RequestSettings::current();
-    match backend(sapi).end_response(&request) {
-        Outcome::Finished => {
-            after_finish(&request);
+    let backend = backend(sapi);
+    if request.session_close {
+        close_session();
+    }
+    match backend.end_response(&request) {
+        Outcome::Finished(later) => {
+            after_finish(&request, later);
             true
         }
         Outcome::Kept => true,
@@ -90,9 +116,21 @@ pub fn finish_request(sapi: &str) -> bool {
     }
 }
 
-fn after_finish(request: &RequestSettings) {
-    if request.after_finish == AfterFinish::Discard {
-        php::output_disable();
+fn after_finish(request: &RequestSettings, later: LaterOutput) {
+    match (request.after_finish, later) {
+        (AfterFinish::Abort, LaterOutput::FailsOnItsOwn) => {}
+        (AfterFinish::Abort, LaterOutput::Unobserved) if php::start_abort_tripwire() => {}
+        _ => php::output_disable(),
+    }
+}
+
+/// `fpm_compat.session_close=1`: write and close an active session, so its
+/// lock does not hold the user's next request for the slow work's duration.
+fn close_session() {
+    const PHP_SESSION_ACTIVE: i64 = 2;
+    let active = php::call_function("session_status", &[]).and_then(|z| z.long()) == Some(PHP_SESSION_ACTIVE);
+    if active {
+        php::call_function("session_write_close", &[]);
     }
 }
 

@@ -1,0 +1,71 @@
+//! php-cgi (SAPI `cgi-fcgi`), in both of its modes.
+//!
+//! FastCGI: php-cgi's `fcgi_*` functions are hidden, so the request is ended
+//! the protocol's way by hand: flush, then an empty `FCGI_STDOUT` and an
+//! `FCGI_END_REQUEST` record on the request's socket. That ends the response
+//! behind any front-end. It needs the socket and request id from php-cgi's
+//! private request struct, so they are validated first, and a kept-alive
+//! connection (which php-cgi would reuse) falls back to Content-Length
+//! framing, with `X-Accel-Buffering: no` so nginx passes it on at once.
+//!
+//! Plain CGI: the web server reads our stdout to its end and then cleans up
+//! the CGI process (Apache's mod_cgi kills it), so the rest of the script
+//! runs in a detached child, out of the server's reach.
+
+use super::framed::ContentLengthFraming;
+use super::{end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
+use crate::fastcgi::end_request_records;
+use crate::php;
+
+pub struct FastCgi;
+
+impl EndResponse for FastCgi {
+    fn end_response(&self, request: &RequestSettings) -> Outcome {
+        let Some((fd, id)) = trusted_request() else {
+            return ContentLengthFraming { extra_headers: &["X-Accel-Buffering: no"], apache: false }
+                .end_response(request);
+        };
+        end_output_and_send_headers();
+        php::flush();
+        if php::write_all(fd, &end_request_records(id)) {
+            // nginx (without fastcgi_keep_conn) waits for the connection to
+            // close, not for the end record. A half-close would make
+            // php-cgi's own end record, written at request end, raise
+            // SIGPIPE; so the socket is swapped for /dev/null, after
+            // draining unread input so the close is a clean FIN.
+            php::drain_input(fd);
+            php::replace_with_dev_null(fd);
+            Outcome::Finished(LaterOutput::Unobserved)
+        } else {
+            Outcome::NotEnded("writing the FastCGI end-of-request record failed; the client may have gone".into())
+        }
+    }
+}
+
+/// The request's socket and id, if php-cgi's request struct reads as a live
+/// FastCGI request on a connection that is not kept alive.
+fn trusted_request() -> Option<(i32, u16)> {
+    let head = php::fastcgi_request_head()?;
+    let listen_ok = head.listen_socket == 0 || php::is_listening_socket(head.listen_socket);
+    let id_ok = (1..=i32::from(u16::MAX)).contains(&head.id);
+    let plausible = listen_ok && id_ok && head.keep == 0 && head.fd > 2 && head.fd != head.listen_socket;
+    (plausible && php::is_connected_socket(head.fd)).then(|| (head.fd, head.id as u16))
+}
+
+pub struct PlainCgi;
+
+impl EndResponse for PlainCgi {
+    fn end_response(&self, _request: &RequestSettings) -> Outcome {
+        end_output_and_send_headers();
+        php::flush();
+        php::flush_c_stdio();
+        if php::ZTS {
+            php::stdio_to_dev_null(false);
+        } else if let Err(reason) = php::detach_into_child() {
+            php::warn(&format!("fastcgi_finish_request(): cannot detach from the web server ({reason}); the server may stop the script"), false);
+            php::stdio_to_dev_null(false);
+        }
+        Outcome::Finished(LaterOutput::Nowhere)
+    }
+}
+

@@ -1,0 +1,55 @@
+//! Content-Length framing, for SAPIs with no way to end a response early
+//! (Apache mod_php, unknown SAPIs, FastCGI where the connection is kept
+//! alive). Before the headers go out, every output buffer is ended and its
+//! final bytes are taken; the response announces exactly that length and
+//! `Connection: close`, so the client is complete once the bytes arrive,
+//! whatever the script does next.
+
+use super::{EndResponse, LaterOutput, Outcome, RequestSettings};
+use crate::php;
+
+pub struct ContentLengthFraming {
+    /// Headers that keep a proxy in front from holding the response back.
+    pub extra_headers: &'static [&'static str],
+    /// Keep Apache's compression filters off: they would drop the length.
+    pub apache: bool,
+}
+
+impl EndResponse for ContentLengthFraming {
+    fn end_response(&self, _request: &RequestSettings) -> Outcome {
+        if php::headers_sent() {
+            super::end_output_and_send_headers();
+            php::flush();
+            return Outcome::NotEnded(
+                "the response headers were already sent (the output outgrew output_buffering, or flush() was called), \
+                 so the response length cannot be announced and the response cannot end early; the output so far was \
+                 flushed. Raise output_buffering to cover the whole page"
+                    .into(),
+            );
+        }
+        let Some(body) = php::output_end_all_captured() else {
+            super::end_output_and_send_headers();
+            php::flush();
+            return Outcome::NotEnded("the output layer cannot be reached; the output so far was flushed".into());
+        };
+        if has_body(php::response_code()) {
+            php::set_header(&format!("Content-Length: {}", body.len()));
+        }
+        php::set_header("Connection: close");
+        for header in self.extra_headers {
+            php::set_header(header);
+        }
+        if self.apache {
+            php::call_function("apache_setenv", &["no-gzip", "1"]);
+        }
+        php::send_headers();
+        php::output_write(&body);
+        php::flush();
+        Outcome::Finished(LaterOutput::Unobserved)
+    }
+}
+
+/// 1xx, 204 and 304 responses have no body and must not announce a length.
+fn has_body(status: i32) -> bool {
+    !((100..200).contains(&status) || status == 204 || status == 304)
+}
