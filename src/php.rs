@@ -422,6 +422,12 @@ pub fn response_code() -> i32 {
     unsafe { (*ffi::ext_php_rs_sapi_globals()).sapi_headers.http_response_code }
 }
 
+/// Whether the client asked for the headers only (a HEAD request).
+pub fn headers_only() -> bool {
+    // SAFETY: SG() for this thread.
+    unsafe { (*ffi::ext_php_rs_sapi_globals()).request_info.headers_only }
+}
+
 /// Adds or replaces a response header, as `header($line, true)` does.
 pub fn set_header(line: &str) {
     extern "C" {

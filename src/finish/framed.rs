@@ -27,6 +27,17 @@ impl EndResponse for ContentLengthFraming {
                     .into(),
             );
         }
+        if self.apache && (php::headers_only() || !has_body(php::response_code())) {
+            // Apache's header filter drops the flush of a response without a
+            // body, so its headers wait in Apache until the script ends.
+            super::end_output_and_send_headers();
+            php::flush();
+            return Outcome::NotEnded(
+                "Apache holds the headers of a response without a body (HEAD, 1xx, 204, 304) until the script ends, \
+                 so the response cannot end early"
+                    .into(),
+            );
+        }
         let Some(body) = php::output_end_all_captured() else {
             super::end_output_and_send_headers();
             php::flush();

@@ -1,0 +1,98 @@
+"""Response shapes that must all end early: status codes, cookies, empty and
+body-less responses, HEAD, nested and transforming output buffers, and
+compression. Where the headers were already flushed under Apache the call
+cannot end the response: it says so and returns false."""
+
+import gzip
+
+import pytest
+
+from client import timed_request, wait_for_record
+from servers import Apache, BuiltinServer, Nginx
+
+DEFLATE = "AddOutputFilterByType DEFLATE text/html text/plain"
+
+SERVERS = {
+    "php -S": lambda: BuiltinServer(),
+    "apache mod_php + mod_deflate": lambda: Apache("mod_php", extra_conf=DEFLATE),
+    "nginx + php-cgi -b": lambda: Nginx("php-cgi"),
+    "apache proxy_fcgi + php-cgi -b": lambda: Apache("proxy_fcgi", extra_conf=DEFLATE),
+}
+
+# case -> (method, expected status, expected body after decoding)
+CASES = {
+    "plain": ("GET", 200, b"shape plain\n"),
+    "status": ("GET", 410, b"shape status\n"),
+    "cookies": ("GET", 200, b"shape cookies\n"),
+    "empty": ("GET", 200, b""),
+    "no-content": ("GET", 204, b""),
+    "not-modified": ("GET", 304, b""),
+    "head": ("HEAD", 200, b""),  # the script runs as case "head": body "shape head"
+    "nested": ("GET", 200, b"SHAPE NESTED\n"),
+    "ob_gzhandler": ("GET", 200, b"shape ob_gzhandler\n"),
+    "zlib": ("GET", 200, b"shape zlib\n"),
+    "large": ("GET", 200, b"0123456789abcdef" * 4096),
+}
+
+
+# Pinned by test_mod_php_cannot_end_*.
+APACHE_CANNOT = {
+    "large": "the headers went out with the first 4 KiB (output_buffering)",
+    "no-content": "Apache holds the headers of a body-less response",
+    "not-modified": "Apache holds the headers of a body-less response",
+    "head": "Apache holds the headers of a body-less response",
+}
+
+
+@pytest.fixture(scope="module", params=SERVERS)
+def server(request):
+    with SERVERS[request.param]() as s:
+        s.label = request.param
+        yield s
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_shape_ends_early(server, case):
+    method, code, expected = CASES[case]
+    if server.label.startswith("apache mod_php") and case in APACHE_CANNOT:
+        pytest.skip(f"mod_php cannot end this response early: {APACHE_CANNOT[case]}")
+    status, headers, body, elapsed = timed_request(
+        server, f"/shapes.php?case={case}", method=method, headers={"Accept-Encoding": "gzip"})
+    if headers.get("content-encoding") == "gzip":
+        body = gzip.decompress(body)
+    assert (status, body) == (code, expected)
+    assert elapsed < 0.5, f"{server.label} {case}: {elapsed:.2f}s"
+    if case == "cookies":
+        assert headers["x-custom"] == "yes"
+    assert wait_for_record(server, case) == {"first": True, "reached_end": True}
+
+
+def test_cookies_are_all_sent():
+    with BuiltinServer() as server:
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        conn.request("GET", "/shapes.php?case=cookies")
+        resp = conn.getresponse()
+        cookies = resp.msg.get_all("Set-Cookie")
+        resp.read()
+    assert sorted(cookies) == ["a=1", "b=2"]
+
+
+@pytest.mark.parametrize("case, method, reason", [
+    ("flushed", "GET", "response cannot end early"),
+    ("large", "GET", "response cannot end early"),
+    ("no-content", "GET", "Apache holds the headers of a response without a body"),
+    ("head", "HEAD", "Apache holds the headers of a response without a body"),
+])
+def test_mod_php_cannot_end_warns_and_returns_false(case, method, reason):
+    with Apache("mod_php") as server:
+        status, _, body, elapsed = timed_request(server, f"/shapes.php?case={case}", method=method)
+        record = wait_for_record(server, case)
+        logs = server.logs()
+    assert record == {"first": False, "reached_end": True}
+    assert reason in logs, logs
+    # Nothing is lost: the response is not ended, so it carries on, output
+    # after the call included, and completes when the script ends.
+    if method == "GET" and case != "no-content":
+        assert body.endswith(b"after finishing\n")
+    assert elapsed >= 0.9
