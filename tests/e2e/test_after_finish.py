@@ -1,0 +1,46 @@
+"""Output written after finishing: `discard` (default) drops it and the
+script runs on; `abort` ends the script as php-fpm does, measured against
+php-fpm in the same run."""
+
+import pytest
+
+from client import timed_request, wait_for_record
+from servers import Apache, BuiltinServer, Nginx
+
+SERVERS = {
+    "php -S": lambda **kw: BuiltinServer(**kw),
+    "apache mod_php": lambda **kw: Apache("mod_php", **kw),
+    "nginx + php-cgi -b": lambda **kw: Nginx("php-cgi", **kw),
+}
+
+
+def run(server, name, ignore):
+    status, _, body, elapsed = timed_request(server, f"/after.php?id={name}&ignore={ignore}")
+    assert (status, body) == (200, b"answer\n")
+    assert elapsed < 0.5
+    return wait_for_record(server, name)
+
+
+@pytest.fixture(scope="module")
+def fpm_records():
+    with Nginx("php-fpm") as fpm:
+        return {ignore: run(fpm, f"ref{ignore}", ignore) for ignore in (0, 1)}
+
+
+def test_fpm_reference_is_what_abort_means(fpm_records):
+    assert fpm_records[0] == {"reached_end": False, "status_in_shutdown": 1}
+    assert fpm_records[1] == {"reached_end": True, "status_after_output": 1, "status_in_shutdown": 1}
+
+
+@pytest.mark.parametrize("label", SERVERS)
+def test_abort_matches_fpm(label, fpm_records):
+    with SERVERS[label](ini={"fpm_compat.after_finish": "abort"}) as server:
+        got = {ignore: run(server, f"abort{ignore}", ignore) for ignore in (0, 1)}
+    assert got == fpm_records
+
+
+@pytest.mark.parametrize("label", SERVERS)
+def test_discard_drops_output_and_runs_on(label):
+    with SERVERS[label]() as server:
+        got = run(server, "discard", 0)
+    assert got == {"reached_end": True, "status_after_output": 0, "status_in_shutdown": 0}
