@@ -30,6 +30,7 @@ def finish_and_record(server, name):
 def fpm_reference():
     with Nginx("php-fpm") as fpm:
         elapsed, record = finish_and_record(fpm, "reference")
+    print(f"\nclient complete after {elapsed * 1000:.1f} ms: nginx + php-fpm (reference)")
     assert elapsed < 0.5
     return record
 
@@ -39,6 +40,7 @@ def test_client_complete_at_once_and_script_runs_on_like_fpm(label, fpm_referenc
     with SERVERS[label]() as server:
         elapsed, record = finish_and_record(server, "finish")
         logs = server.logs()
+    print(f"\nclient complete after {elapsed * 1000:.1f} ms: {label}")
     assert elapsed < 0.5, f"{label}: client took {elapsed:.2f}s"
     assert record == fpm_reference, f"{label}: {record} != php-fpm's {fpm_reference}"
     assert "fpm_compat" not in logs.replace(str(server.work.path), "")
