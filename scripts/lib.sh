@@ -32,10 +32,30 @@ ensure_packages() {
         apt-get install -y -q "${missing[@]}" >/dev/null
         rm -f /usr/sbin/policy-rc.d
     fi
-    command -v cargo >/dev/null || { echo "cargo (Rust) is missing: install it with rustup" >&2; exit 1; }
+}
+
+# Names what the Rust build needs that is missing, and the Debian package
+# that provides it (ext-php-rs's own error only says what it could not find).
+preflight() {
+    local php_config=${PHP_CONFIG:-php-config} problems=()
+    if ! command -v "$php_config" >/dev/null; then
+        problems+=("php-config (PHP's build configuration): apt-get install php8.2-dev")
+    elif [ ! -f "$("$php_config" --include-dir)/main/php.h" ]; then
+        problems+=("the PHP headers ($("$php_config" --include-dir)/main/php.h): apt-get install php8.2-dev")
+    fi
+    if ! ls /usr/lib/llvm-*/lib/libclang*.so* /usr/lib/*/libclang*.so* >/dev/null 2>&1 && [ -z "${LIBCLANG_PATH:-}" ]; then
+        problems+=("libclang (bindgen reads the PHP headers with it): apt-get install libclang-dev clang")
+    fi
+    command -v cargo >/dev/null || problems+=("cargo (Rust): install it with rustup")
+    if ((${#problems[@]})); then
+        printf 'fpm_compat cannot be built; missing:\n' >&2
+        printf '  - %s\n' "${problems[@]}" >&2
+        return 1
+    fi
 }
 
 build() {
+    preflight
     log "building $SO"
     (cd "$ROOT" && cargo build --release --quiet)
 }

@@ -17,7 +17,6 @@ extern "C" {
     fn cfg_get_string(varname: *const c_char, result: *mut *mut c_char) -> c_int;
     fn zend_ini_string_ex(name: *const c_char, len: usize, orig: c_int, exists: *mut bool) -> *mut c_char;
     fn php_output_end_all();
-    fn php_output_get_level() -> c_int;
     fn php_output_get_status() -> c_int;
     fn php_output_set_status(status: c_int);
     fn php_header() -> c_int;
@@ -162,11 +161,6 @@ pub fn warn(message: &str, at_startup: bool) {
 pub fn output_end_all() {
     // SAFETY: valid during a request.
     unsafe { php_output_end_all() }
-}
-
-pub fn output_level() -> i32 {
-    // SAFETY: valid at any time.
-    unsafe { php_output_get_level() }
 }
 
 /// From now on, output that reaches the bottom of the output layer is
