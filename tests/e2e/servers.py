@@ -227,10 +227,11 @@ class Nginx(Server):
     """nginx in front of a FastCGI backend (php-cgi -b or php-fpm), with
     nginx's default FastCGI buffering."""
 
-    def __init__(self, backend="php-cgi", **kw):
+    def __init__(self, backend="php-cgi", location_conf="", **kw):
         self.name = f"nginx-{backend}"
         super().__init__(**kw)
         self.backend_kind = backend
+        self.location_conf = location_conf
 
     def start(self):
         backend = PhpFpm(self) if self.backend_kind == "php-fpm" else PhpCgiFastCgi(self)
@@ -259,6 +260,7 @@ http {{
             include /etc/nginx/fastcgi_params;
             fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
             fastcgi_pass 127.0.0.1:{backend.port};
+            {self.location_conf}
         }}
     }}
 }}

@@ -96,3 +96,20 @@ def test_mod_php_cannot_end_warns_and_returns_false(case, method, reason):
     if method == "GET" and case != "no-content":
         assert body.endswith(b"after finishing\n")
     assert elapsed >= 0.9
+
+
+def test_fastcgi_keep_conn_falls_back_to_content_length_framing():
+    # On a kept-alive FastCGI connection php-cgi reuses the socket, so the
+    # request is not ended by hand: the response is framed by its length and
+    # nginx is told not to buffer it.
+    with Nginx("php-cgi", location_conf="fastcgi_keep_conn on;") as server:
+        status, headers, body, elapsed = timed_request(server, "/shapes.php?case=cookies")
+        assert (status, body) == (200, b"shape cookies\n")
+        assert elapsed < 0.5
+        assert headers["content-length"] == str(len(body))
+        assert wait_for_record(server, "cookies") == {"first": True, "reached_end": True}
+        # Headers already flushed: no length can be announced any more.
+        status, _, body, elapsed = timed_request(server, "/shapes.php?case=flushed")
+        assert body.endswith(b"after finishing\n") and elapsed >= 0.9
+        assert wait_for_record(server, "flushed") == {"first": False, "reached_end": True}
+        assert "response cannot end early" in server.logs()
