@@ -66,7 +66,9 @@ fn function_for(shim: Shim) -> FunctionBuilder<'static> {
 }
 
 extern "C" fn finish_request(execute_data: &mut ExecuteData, retval: &mut Zval) {
-    php::no_unwind("fastcgi_finish_request", (), || {
+    // run_handler: a PHP bailout (a fatal error in an output callback) goes
+    // on to PHP; a Rust panic becomes a PHP Error; neither crosses C frames.
+    ext_php_rs::zend::run_handler(std::panic::AssertUnwindSafe(|| {
         if execute_data.parser().parse().is_err() {
             return; // ArgumentCountError is already thrown
         }
@@ -84,7 +86,7 @@ extern "C" fn finish_request(execute_data: &mut ExecuteData, retval: &mut Zval) 
         }
         let ok = finish::finish_request(&load.sapi);
         retval.set_bool(ok);
-    });
+    }));
 }
 
 extern "C" fn not_yet(execute_data: &mut ExecuteData, retval: &mut Zval) {

@@ -490,9 +490,18 @@ const HANDLER_STDFLAGS: c_int = 0x0070;
 
 thread_local! {
     static CAPTURED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    static CAPTURING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 unsafe extern "C" fn capture_handler(_ctx: *mut *mut c_void, output: *mut ffi::php_output_context) -> c_int {
+    if !CAPTURING.with(std::cell::Cell::get) {
+        // A fatal error cut the capture short: let the rest (the error
+        // message included) through to the client.
+        let context = &mut *output;
+        context.out = context.in_;
+        context.in_ = std::mem::zeroed();
+        return SUCCESS;
+    }
     let input = &(*output).in_;
     if !input.data.is_null() && input.used > 0 {
         let bytes = std::slice::from_raw_parts(input.data.cast::<u8>(), input.used);
@@ -541,7 +550,15 @@ pub fn output_end_all_captured() -> Option<Vec<u8>> {
         if !previous_top.is_null() {
             (*og).active = previous_top;
         }
-        php_output_end_all();
+    }
+    CAPTURING.with(|c| c.set(true));
+    // SAFETY: runs output callbacks, which may bail out; then our handler is
+    // told to pass output through before the bailout goes on.
+    let ended = ext_php_rs::zend::try_catch(|| unsafe { php_output_end_all() });
+    CAPTURING.with(|c| c.set(false));
+    if ended.is_err() {
+        // SAFETY: re-raises the bailout to PHP's enclosing zend_try.
+        unsafe { ext_php_rs::zend::bailout() }
     }
     Some(CAPTURED.with(|c| std::mem::take(&mut *c.borrow_mut())))
 }

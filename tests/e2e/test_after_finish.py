@@ -44,3 +44,22 @@ def test_discard_drops_output_and_runs_on(label):
     with SERVERS[label]() as server:
         got = run(server, "discard", 0)
     assert got == {"reached_end": True, "status_after_output": 0, "status_in_shutdown": 0}
+
+
+def fetch_fatal(server):
+    status, _, body, _ = timed_request(server, "/fatal_in_callback.php")
+    return status, body
+
+
+@pytest.mark.parametrize("label", SERVERS)
+def test_fatal_error_in_output_callback_during_finish_like_fpm(label):
+    """A callback that dies while the call ends the buffers: the request ends
+    as under php-fpm (same status and body), the error is logged, no crash."""
+    with Nginx("php-fpm") as fpm:
+        reference = fetch_fatal(fpm)
+    with SERVERS[label]() as server:
+        got = fetch_fatal(server)
+        logs = server.logs()
+    assert got == reference
+    assert "PHP Fatal error:  callback failed" in logs
+    assert "Segmentation" not in logs and "exit signal" not in logs
