@@ -340,3 +340,18 @@ DirectoryIndex index.php index.html
                           env={**env, "APACHE_RUN_DIR": str(w), "APACHE_LOCK_DIR": str(w),
                                "APACHE_LOG_DIR": str(w)})
         wait_for_port(self.port, proc)
+
+
+# Every server setup the tests use, by the label tests and reports show.
+SERVERS = {
+    "php -S": lambda **kw: BuiltinServer(**kw),
+    "php -S, 2 workers": lambda **kw: BuiltinServer(workers=2, **kw),
+    "apache mod_php": lambda **kw: Apache("mod_php", **kw),
+    "nginx + php-cgi -b": lambda **kw: Nginx("php-cgi", **kw),
+    "apache proxy_fcgi + php-cgi -b": lambda **kw: Apache("proxy_fcgi", **kw),
+    "apache + php-cgi (CGI)": lambda **kw: Apache("cgi", **kw),
+    "nginx + php-fpm": lambda **kw: Nginx("php-fpm", **kw),
+}
+
+# The servers where fpm_compat does the finishing (php-fpm is the reference).
+OURS = [label for label in SERVERS if label != "nginx + php-fpm"]

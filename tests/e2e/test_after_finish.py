@@ -5,13 +5,9 @@ php-fpm in the same run."""
 import pytest
 
 from client import timed_request, wait_for_record
-from servers import Apache, BuiltinServer, Nginx
+from servers import Apache, BuiltinServer, Nginx, SERVERS
 
-SERVERS = {
-    "php -S": lambda **kw: BuiltinServer(**kw),
-    "apache mod_php": lambda **kw: Apache("mod_php", **kw),
-    "nginx + php-cgi -b": lambda **kw: Nginx("php-cgi", **kw),
-}
+TRIO = {label: SERVERS[label] for label in ["php -S", "apache mod_php", "nginx + php-cgi -b"]}
 
 
 def run(server, name, ignore):
@@ -32,16 +28,16 @@ def test_fpm_reference_is_what_abort_means(fpm_records):
     assert fpm_records[1] == {"reached_end": True, "status_after_output": 1, "status_in_shutdown": 1}
 
 
-@pytest.mark.parametrize("label", SERVERS)
+@pytest.mark.parametrize("label", TRIO)
 def test_abort_matches_fpm(label, fpm_records):
-    with SERVERS[label](ini={"fpm_compat.after_finish": "abort"}) as server:
+    with TRIO[label](ini={"fpm_compat.after_finish": "abort"}) as server:
         got = {ignore: run(server, f"abort{ignore}", ignore) for ignore in (0, 1)}
     assert got == fpm_records
 
 
-@pytest.mark.parametrize("label", SERVERS)
+@pytest.mark.parametrize("label", TRIO)
 def test_discard_drops_output_and_runs_on(label):
-    with SERVERS[label]() as server:
+    with TRIO[label]() as server:
         got = run(server, "discard", 0)
     assert got == {"reached_end": True, "status_after_output": 0, "status_in_shutdown": 0}
 
@@ -51,13 +47,13 @@ def fetch_fatal(server):
     return status, body
 
 
-@pytest.mark.parametrize("label", SERVERS)
+@pytest.mark.parametrize("label", TRIO)
 def test_fatal_error_in_output_callback_during_finish_like_fpm(label):
     """A callback that dies while the call ends the buffers: the request ends
     as under php-fpm (same status and body), the error is logged, no crash."""
     with Nginx("php-fpm") as fpm:
         reference = fetch_fatal(fpm)
-    with SERVERS[label]() as server:
+    with TRIO[label]() as server:
         got = fetch_fatal(server)
         logs = server.logs()
     assert got == reference

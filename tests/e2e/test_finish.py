@@ -4,16 +4,8 @@ script runs on exactly as under php-fpm, measured in the same run."""
 import pytest
 
 from client import record_exists, timed_request, wait_for_record
-from servers import Apache, BuiltinServer, Nginx
+from servers import Nginx, OURS, SERVERS
 
-SERVERS = {
-    "php -S": lambda **kw: BuiltinServer(**kw),
-    "php -S, 2 workers": lambda **kw: BuiltinServer(workers=2, **kw),
-    "apache mod_php": lambda **kw: Apache("mod_php", **kw),
-    "nginx + php-cgi -b": lambda **kw: Nginx("php-cgi", **kw),
-    "apache proxy_fcgi + php-cgi -b": lambda **kw: Apache("proxy_fcgi", **kw),
-    "apache + php-cgi (CGI)": lambda **kw: Apache("cgi", **kw),
-}
 
 
 def finish_and_record(server, name):
@@ -35,7 +27,7 @@ def fpm_reference():
     return record
 
 
-@pytest.mark.parametrize("label", SERVERS)
+@pytest.mark.parametrize("label", OURS)
 def test_client_complete_at_once_and_script_runs_on_like_fpm(label, fpm_reference):
     with SERVERS[label]() as server:
         elapsed, record = finish_and_record(server, "finish")

@@ -7,20 +7,11 @@ import urllib.request
 
 import pytest
 
-from servers import Apache, BuiltinServer, Nginx
+from servers import Apache, BuiltinServer, Nginx, SERVERS
 
 SAPI_FUNCS = ["cli_set_process_title", "cli_get_process_title", "apache_request_headers",
               "apache_response_headers", "getallheaders"]
 
-SERVERS = {
-    "php -S": lambda **kw: BuiltinServer(**kw),
-    "php -S, 2 workers": lambda **kw: BuiltinServer(workers=2, **kw),
-    "nginx + php-cgi -b": lambda **kw: Nginx("php-cgi", **kw),
-    "nginx + php-fpm": lambda **kw: Nginx("php-fpm", **kw),
-    "apache mod_php": lambda **kw: Apache("mod_php", **kw),
-    "apache proxy_fcgi + php-cgi -b": lambda **kw: Apache("proxy_fcgi", **kw),
-    "apache + php-cgi (CGI)": lambda **kw: Apache("cgi", **kw),
-}
 
 BAD_LOG = re.compile(r"fpm_compat:|Unable to|duplicate name|Warning|Fatal|error", re.I)
 
