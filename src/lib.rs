@@ -6,8 +6,10 @@
 //! declarations; everything PHP calls into is a thin `extern "C"` shell that
 //! cannot let a Rust panic unwind into C.
 
+pub mod headers;
 pub mod registry;
 pub mod settings;
+pub mod status;
 
 #[cfg(not(test))]
 mod finish;

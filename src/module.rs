@@ -12,9 +12,11 @@ use ext_php_rs::types::Zval;
 use ext_php_rs::zend::{ExecuteData, ModuleEntry};
 
 use crate::finish;
-use crate::php::{self, IniDirective, InternalHandler};
+use crate::headers::{self, AuthFallback};
+use crate::php::{self, IniDirective, InternalHandler, PhpArray};
 use crate::registry::{self, Decision, Shim, ShimKind};
 use crate::settings::{self, Directive, FunctionsSetting};
+use crate::status::{self, Value};
 
 /// What was decided when the extension loaded, for `php --ri` and for
 /// forwarding to a native finish function.
@@ -48,6 +50,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .startup_function(module_startup)
         .shutdown_function(module_shutdown)
         .request_startup_function(request_startup)
+        .request_shutdown_function(request_shutdown)
         .info_function(module_info);
     for shim in registry::to_register(&decisions) {
         module = module.function(function_for(shim));
@@ -59,8 +62,10 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
 fn function_for(shim: Shim) -> FunctionBuilder<'static> {
     match shim.kind() {
         ShimKind::Finish => FunctionBuilder::new(shim.name(), finish_request).returns(DataType::Bool, false, false),
-        ShimKind::Status | ShimKind::RequestHeaders => {
-            FunctionBuilder::new(shim.name(), not_yet).returns(DataType::Bool, false, false)
+        // Declared `array` here; MINIT widens it to FPM's `array|false`.
+        ShimKind::Status => FunctionBuilder::new(shim.name(), get_status).returns(DataType::Array, false, false),
+        ShimKind::RequestHeaders => {
+            FunctionBuilder::new(shim.name(), request_headers).returns(DataType::Array, false, false)
         }
     }
 }
@@ -87,13 +92,69 @@ extern "C" fn finish_request(execute_data: &mut ExecuteData, retval: &mut Zval) 
     });
 }
 
-extern "C" fn not_yet(execute_data: &mut ExecuteData, retval: &mut Zval) {
-    php::no_unwind("fpm_compat", (), || {
+extern "C" fn request_headers(execute_data: &mut ExecuteData, retval: &mut Zval) {
+    php::no_unwind("getallheaders", (), || {
         if execute_data.parser().parse().is_err() {
             return;
         }
-        retval.set_bool(false);
+        if let Some(headers) = headers_from_server() {
+            headers.return_to(retval);
+        }
     });
+}
+
+/// The polyfill's array from the live `$_SERVER`; None if converting the
+/// credentials threw (the exception is pending). A `$_SERVER` that is no
+/// longer an array gives no headers (the polyfill warns, then gives none).
+fn headers_from_server() -> Option<PhpArray> {
+    let mut out = PhpArray::new();
+    let Some(server) = php::server_vars() else { return Some(out) };
+    let fallback = headers::collect(&server, |name, value| out.set_server_value(name, value));
+    match fallback {
+        None => {}
+        Some(AuthFallback::Value(value)) => out.set_server_value(headers::AUTHORIZATION, value),
+        Some(AuthFallback::Basic { user, password }) => {
+            let (user, password) = php::credentials(user, password)?;
+            out.set_bytes(headers::AUTHORIZATION, &headers::basic_authorization(&user, &password));
+        }
+    }
+    Some(out)
+}
+
+extern "C" fn get_status(execute_data: &mut ExecuteData, retval: &mut Zval) {
+    php::no_unwind("fpm_get_status", (), || {
+        if execute_data.parser().parse().is_err() {
+            return;
+        }
+        let enabled = php::ini_value(Directive::Status.name()).and_then(|v| settings::parse_switch(&v));
+        match (enabled, load_state()) {
+            (Some(true), Some(load)) => {
+                let snapshot = status::live::snapshot(&load.sapi);
+                array_of(&status::fields(&snapshot)).return_to(retval);
+            }
+            _ => retval.set_bool(false),
+        }
+    });
+}
+
+fn array_of(fields: &status::Fields) -> PhpArray {
+    let mut array = PhpArray::new();
+    for (key, value) in fields {
+        let key = key.as_bytes();
+        match value {
+            Value::Str(bytes) => array.set_bytes(key, bytes),
+            Value::Int(n) => array.set_long(key, *n),
+            Value::Float(x) => array.set_double(key, *x),
+            Value::List(items) => {
+                let mut list = PhpArray::new();
+                for item in items {
+                    list.push_array(array_of(item));
+                }
+                array.set_array(key, list);
+            }
+        }
+    }
+    array
 }
 
 unsafe extern "C" fn on_modify<const D: usize>(
@@ -155,6 +216,7 @@ fn default_cstr(d: Directive) -> &'static std::ffi::CStr {
 unsafe extern "C" fn module_startup(_type: i32, module_number: i32) -> i32 {
     php::no_unwind("MINIT", php::FAILURE, || {
         php::register_ini(&ini_directives(), module_number);
+        php::add_false_to_return_type(Shim::FpmGetStatus.name());
         php::SUCCESS
     })
 }
@@ -169,6 +231,14 @@ unsafe extern "C" fn module_shutdown(_type: i32, module_number: i32) -> i32 {
 unsafe extern "C" fn request_startup(_type: i32, _module_number: i32) -> i32 {
     php::no_unwind("RINIT", php::SUCCESS, || {
         finish::request_started();
+        status::live::request_started();
+        php::SUCCESS
+    })
+}
+
+unsafe extern "C" fn request_shutdown(_type: i32, _module_number: i32) -> i32 {
+    php::no_unwind("RSHUTDOWN", php::SUCCESS, || {
+        status::live::request_ended();
         php::SUCCESS
     })
 }
