@@ -551,7 +551,10 @@ impl PhpArray {
         // reference); a replaced value is released by the array's destructor.
         unsafe {
             let mut index: ffi::zend_ulong = 0;
-            let numeric = matches!(key.first(), Some(b'0'..=b'9' | b'-'))
+            // PHP's inline ZEND_HANDLE_NUMERIC_STR screens the first bytes
+            // before calling the exported part, which assumes it did.
+            let digits = key.strip_prefix(b"-").unwrap_or(key);
+            let numeric = digits.first().is_some_and(u8::is_ascii_digit)
                 && _zend_handle_numeric_str_ex(key.as_ptr().cast(), key.len(), &mut index);
             if numeric {
                 ffi::zend_hash_index_update(self.0, index, &mut *value);
