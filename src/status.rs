@@ -106,6 +106,14 @@ fn scoreboard_field(value: Option<&[u8]>, size: usize) -> Vec<u8> {
     value[..end].to_vec()
 }
 
+/// The request URI without its query string, as FPM holds it (FPM gets the
+/// script's URI from the web server; `php -S` hands PHP the whole target,
+/// "?query" included).
+fn uri_without_query<'a>(uri: &'a [u8], query: Option<&[u8]>) -> &'a [u8] {
+    let Some(query) = query.filter(|q| !q.is_empty()) else { return uri };
+    uri.strip_suffix(query).and_then(|u| u.strip_suffix(b"?")).unwrap_or(uri)
+}
+
 /// A scoreboard field that FPM shows as "-" when empty.
 fn dash_if_empty(value: Option<&[u8]>, size: usize) -> Value {
     let field = scoreboard_field(value, size);
@@ -117,6 +125,7 @@ pub fn fields(s: &ProcessStatus) -> Fields {
     let since = s.now_epoch.saturating_sub(s.start_epoch);
     let requests = i64::try_from(s.requests).unwrap_or(i64::MAX);
     let last = s.last.unwrap_or(LastRequest { cpu_percent: 0.0, memory: 0 });
+    let uri = s.request.uri.as_deref().map(|u| uri_without_query(u, s.request.query_string.as_deref()));
     let proc: Fields = vec![
         ("pid", Value::Int(s.pid)),
         ("state", Value::Str(s.state.name().as_bytes().to_vec())),
@@ -125,7 +134,7 @@ pub fn fields(s: &ProcessStatus) -> Fields {
         ("requests", Value::Int(requests)),
         ("request-duration", Value::Int(i64::try_from(s.request_duration_us).unwrap_or(i64::MAX))),
         ("request-method", dash_if_empty(s.request.method.as_deref(), METHOD_SIZE)),
-        ("request-uri", Value::Str(scoreboard_field(s.request.uri.as_deref(), URI_SIZE))),
+        ("request-uri", Value::Str(scoreboard_field(uri, URI_SIZE))),
         ("query-string", Value::Str(scoreboard_field(s.request.query_string.as_deref(), QUERY_SIZE))),
         ("request-length", Value::Int(s.request.content_length)),
         ("user", dash_if_empty(s.request.auth_user.as_deref(), USER_SIZE)),
@@ -302,6 +311,21 @@ mod tests {
             [len("query-string"), len("request-uri"), len("request-method"), len("script"), len("user")],
             [511, 127, 15, 255, 31]
         );
+    }
+
+    #[test]
+    fn uri_loses_a_trailing_query_string_only() {
+        let with = |uri: &str, query: &str| {
+            let mut st = sample();
+            st.request.uri = Some(uri.as_bytes().to_vec());
+            st.request.query_string = Some(query.as_bytes().to_vec());
+            get(proc_of(&fields(&st)), "request-uri").clone()
+        };
+        assert_eq!(with("/status.php?a=1&b=2", "a=1&b=2"), s("/status.php"));
+        assert_eq!(with("/status.php", "a=1"), s("/status.php"));
+        assert_eq!(with("/x?a=1", ""), s("/x?a=1"));
+        assert_eq!(with("/x?b=1", "a=1"), s("/x?b=1"));
+        assert_eq!(with("/xa=1", "a=1"), s("/xa=1"));
     }
 
     #[test]
