@@ -95,17 +95,48 @@ pub fn collect<S: ServerVars>(server: &S, mut emit: impl FnMut(&[u8], S::Value))
 
 /// `str_replace(' ', '-', ucwords(strtolower(str_replace('_', ' ', $rest))))`
 /// into `out`. `ucwords` starts a word after any of " \t\r\n\f\v"; only the
-/// spaces become dashes.
+/// spaces become dashes. Upper-casing a word's first letter after lower-casing
+/// it all is upper-casing it straight away, so each byte depends only on
+/// itself and the byte before: one table look-up, no carried state (this runs for
+/// every header on every call).
 pub fn header_name(rest: &[u8], out: &mut Vec<u8>) {
     out.clear();
-    let mut word_start = true;
-    for &byte in rest {
-        let c = if byte == b'_' { b' ' } else { byte.to_ascii_lowercase() };
-        let c = if word_start { c.to_ascii_uppercase() } else { c };
-        word_start = matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\x0b');
-        out.push(if c == b' ' { b'-' } else { c });
+    out.resize(rest.len(), 0);
+    let Some((first, _)) = rest.split_first() else { return };
+    out[0] = NAME[256 + *first as usize];
+    for (o, pair) in out[1..].iter_mut().zip(rest.windows(2)) {
+        *o = NAME[(usize::from(WORD_BREAK[pair[0] as usize]) << 8) | pair[1] as usize];
     }
 }
+
+/// Bytes after which `ucwords` starts a word ('_' is a space by then).
+const WORD_BREAK: [bool; 256] = {
+    let mut t = [false; 256];
+    let breaks = *b"_ \t\r\n\x0c\x0b";
+    let mut i = 0;
+    while i < breaks.len() {
+        t[breaks[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// A byte of the name: `NAME[byte]` inside a word, `NAME[256 + byte]` at a
+/// word's start.
+const NAME: [u8; 512] = {
+    let mut t = [0u8; 512];
+    let mut i = 0;
+    while i < 512 {
+        let b = (i % 256) as u8;
+        t[i] = match b {
+            b'_' | b' ' => b'-',
+            _ if i >= 256 => b.to_ascii_uppercase(),
+            _ => b.to_ascii_lowercase(),
+        };
+        i += 1;
+    }
+    t
+};
 
 /// The `Authorization` value the polyfill builds from Basic credentials.
 pub fn basic_authorization(user: &[u8], password: &[u8]) -> Vec<u8> {

@@ -97,28 +97,60 @@ extern "C" fn request_headers(execute_data: &mut ExecuteData, retval: &mut Zval)
         if execute_data.parser().parse().is_err() {
             return;
         }
-        if let Some(headers) = headers_from_server() {
-            headers.return_to(retval);
+        let Some(server) = php::server_vars() else {
+            // No longer an array: the polyfill warns, then gives no headers.
+            PhpArray::new().return_to(retval);
+            return;
+        };
+        if let Some((held_server, headers)) = LAST_HEADERS.take() {
+            let unchanged = server.same_as(&held_server);
+            if unchanged {
+                headers.return_to(retval);
+            }
+            LAST_HEADERS.set(Some((held_server, headers)));
+            if unchanged {
+                return;
+            }
+        }
+        let Some((headers, pure)) = headers_from(&server) else { return };
+        match server.hold().filter(|_| pure) {
+            Some(held_server) => {
+                let headers = headers.into_held();
+                headers.return_to(retval);
+                // Dropped after the swap: releasing may run destructors.
+                drop(LAST_HEADERS.replace(Some((held_server, headers))));
+            }
+            None => headers.return_to(retval),
         }
     });
 }
 
-/// The polyfill's array from the live `$_SERVER`; None if converting the
-/// credentials threw (the exception is pending). A `$_SERVER` that is no
-/// longer an array gives no headers (the polyfill warns, then gives none).
-fn headers_from_server() -> Option<PhpArray> {
+thread_local! {
+    /// The last `$_SERVER` read (held: any write to it makes PHP copy it, so
+    /// the same array means the same contents) and the headers made from it.
+    /// Frameworks ask for the headers several times per request; this
+    /// answers the repeats with the same (copy-on-write) array. Per thread
+    /// and per request: released at RSHUTDOWN.
+    static LAST_HEADERS: std::cell::Cell<Option<(php::HeldArray, php::HeldArray)>> = const { std::cell::Cell::new(None) };
+}
+
+/// The polyfill's array from `$_SERVER`, and whether making it ran no PHP
+/// code and raised nothing (so a repeat may reuse it). None if converting
+/// the credentials threw (the exception is pending).
+fn headers_from(server: &php::ServerArray) -> Option<(PhpArray, bool)> {
     let mut out = PhpArray::new();
-    let Some(server) = php::server_vars() else { return Some(out) };
-    let fallback = headers::collect(&server, |name, value| out.set_server_value(name, value));
+    let fallback = headers::collect(server, |name, value| out.set_server_value(name, value));
+    let mut pure = true;
     match fallback {
         None => {}
         Some(AuthFallback::Value(value)) => out.set_server_value(headers::AUTHORIZATION, value),
         Some(AuthFallback::Basic { user, password }) => {
+            pure = user.is_string() && password.is_none_or(|p| p.is_string());
             let (user, password) = php::credentials(user, password)?;
             out.set_bytes(headers::AUTHORIZATION, &headers::basic_authorization(&user, &password));
         }
     }
-    Some(out)
+    Some((out, pure))
 }
 
 extern "C" fn get_status(execute_data: &mut ExecuteData, retval: &mut Zval) {
@@ -239,6 +271,7 @@ unsafe extern "C" fn request_startup(_type: i32, _module_number: i32) -> i32 {
 unsafe extern "C" fn request_shutdown(_type: i32, _module_number: i32) -> i32 {
     php::no_unwind("RSHUTDOWN", php::SUCCESS, || {
         status::live::request_ended();
+        drop(LAST_HEADERS.take());
         php::SUCCESS
     })
 }

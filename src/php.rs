@@ -8,6 +8,7 @@
 //! buffer callbacks) that can `longjmp` out on a fatal error, and a guard
 //! held across that would never be released.
 
+use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 
 use ext_php_rs::ffi;
@@ -436,7 +437,12 @@ unsafe fn copy_value(src: *const ffi::zval) -> ffi::zval {
 
 /// `$_SERVER` as PHP code sees it now. Valid until PHP code runs again: the
 /// script may reassign or change it.
-pub struct ServerArray(*const ffi::HashTable);
+pub struct ServerArray {
+    ht: *const ffi::HashTable,
+    /// Whether the walk met a reference (or a symbol-table slot): its value
+    /// can change without `$_SERVER` itself being written to.
+    saw_reference: Cell<bool>,
+}
 
 /// One `$_SERVER` value (already through references).
 #[derive(Clone, Copy)]
@@ -451,7 +457,7 @@ pub fn server_vars() -> Option<ServerArray> {
         zend_is_auto_global_str(NAME.as_ptr().cast(), NAME.len());
         let globals = &raw mut (*ffi::ext_php_rs_executor_globals()).symbol_table;
         let zv = found(ffi::zend_hash_str_find(globals, NAME.as_ptr().cast(), NAME.len()))?;
-        (type_of(zv) == ffi::IS_ARRAY).then(|| ServerArray((*zv).value.arr))
+        (type_of(zv) == ffi::IS_ARRAY).then(|| ServerArray { ht: (*zv).value.arr, saw_reference: Cell::new(false) })
     }
 }
 
@@ -463,11 +469,17 @@ impl crate::headers::ServerVars for ServerArray {
         // SAFETY: walks the array's used slots as PHP's foreach does, packed
         // (zvals, keys are positions) or hashed (buckets), skipping holes.
         unsafe {
-            let ht = self.0;
+            let ht = self.ht;
             let used = (*ht).nNumUsed as usize;
+            let note = |zv: *const ffi::zval| {
+                if matches!(type_of(zv), ffi::IS_REFERENCE | ffi::IS_INDIRECT) {
+                    self.saw_reference.set(true);
+                }
+            };
             if (*ht).u.flags & HASH_FLAG_PACKED != 0 {
                 let data = (*ht).__bindgen_anon_1.arPacked;
                 for i in 0..used {
+                    note(data.add(i));
                     if let Some(v) = resolve(data.add(i)) {
                         visit(Key::Int(i as i64), ServerValue(v));
                     }
@@ -476,6 +488,7 @@ impl crate::headers::ServerVars for ServerArray {
                 let data = (*ht).__bindgen_anon_1.arData;
                 for i in 0..used {
                     let bucket = data.add(i);
+                    note(&(*bucket).val);
                     let Some(v) = resolve(&(*bucket).val) else { continue };
                     let key = if (*bucket).key.is_null() {
                         Key::Int((*bucket).h as i64)
@@ -492,7 +505,7 @@ impl crate::headers::ServerVars for ServerArray {
         // SAFETY: a look-up by string key; callers pass fixed variable names,
         // never numeric strings, so no integer-key translation is due.
         unsafe {
-            let zv = found(ffi::zend_hash_str_find(self.0, key.as_ptr().cast(), key.len()))?;
+            let zv = found(ffi::zend_hash_str_find(self.ht, key.as_ptr().cast(), key.len()))?;
             (type_of(zv) != ffi::IS_NULL).then_some(ServerValue(zv))
         }
     }
@@ -500,6 +513,66 @@ impl crate::headers::ServerVars for ServerArray {
     fn is_null(&self, value: ServerValue) -> bool {
         // SAFETY: values handed out by this array, read before PHP code runs.
         unsafe { type_of(value.0) == ffi::IS_NULL }
+    }
+}
+
+impl ServerArray {
+    /// A reference to this very array, if it can be held: holding one makes
+    /// PHP copy the array before any write to `$_SERVER` (copy-on-write), so
+    /// while it is held, `same_as` tells that `$_SERVER` is unchanged. None
+    /// if the walk met a reference (values that change behind the array's
+    /// back) or the array is immutable (not reference-counted).
+    pub fn hold(&self) -> Option<HeldArray> {
+        if self.saw_reference.get() {
+            return None;
+        }
+        // SAFETY: a live array; immutable ones carry the flag and are skipped.
+        unsafe {
+            if (*self.ht).gc.u.type_info & ffi::GC_IMMUTABLE != 0 {
+                return None;
+            }
+            Some(HeldArray::new_ref(self.ht.cast_mut()))
+        }
+    }
+
+    pub fn same_as(&self, held: &HeldArray) -> bool {
+        // SAFETY: reads the held zval's array pointer.
+        std::ptr::eq(self.ht, unsafe { held.0.value.arr })
+    }
+}
+
+impl ServerValue {
+    /// Whether converting it to a string runs no code and raises nothing.
+    pub fn is_string(self) -> bool {
+        // SAFETY: values handed out by a ServerArray, read before PHP code runs.
+        unsafe { type_of(self.0) == ffi::IS_STRING }
+    }
+}
+
+/// A counted reference to a PHP array, kept between calls within a request
+/// and released (ext-php-rs's zval destructor) when dropped.
+pub struct HeldArray(ffi::zval);
+
+impl HeldArray {
+    /// # Safety
+    /// `ht` is a live, reference-counted array.
+    unsafe fn new_ref(ht: *mut ffi::HashTable) -> Self {
+        (*ht).gc.refcount += 1;
+        let mut zv: ffi::zval = std::mem::zeroed();
+        zv.value.arr = ht;
+        zv.u1.type_info = ffi::IS_ARRAY_EX;
+        HeldArray(zv)
+    }
+
+    /// Returns the array itself, one more reference: the caller's copy
+    /// separates on its first write, as PHP arrays do.
+    pub fn return_to(&self, retval: &mut ext_php_rs::types::Zval) {
+        // SAFETY: as PhpArray::return_to, with a new reference to our array.
+        unsafe {
+            let zv = HeldArray::new_ref(self.0.value.arr);
+            let zv = std::mem::ManuallyDrop::new(zv);
+            std::ptr::from_mut(retval).cast::<ffi::zval>().write(std::ptr::read(&zv.0));
+        }
     }
 }
 
@@ -610,6 +683,11 @@ impl PhpArray {
         zv.u1.type_info = ffi::IS_ARRAY_EX;
         std::mem::forget(self);
         zv
+    }
+
+    /// Keeps the finished array (our reference moves into the holder).
+    pub fn into_held(self) -> HeldArray {
+        HeldArray(self.into_zval())
     }
 
     /// Makes the array the function's return value.

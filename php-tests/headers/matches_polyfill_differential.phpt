@@ -5,11 +5,8 @@ fpm_compat
 --FILE--
 <?php
 // The oracle is Debian's php-getallheaders, loaded under another name.
-$source = file_get_contents('/usr/share/php/getallheaders/getallheaders.php');
-$source = str_replace(["function_exists('getallheaders')", 'function getallheaders('],
-                      ["function_exists('polyfill_getallheaders')", 'function polyfill_getallheaders('], $source, $n);
-if ($n !== 2) die("polyfill source changed shape\n");
-eval('?>' . $source);
+require __DIR__ . '/../include/polyfill_as.inc';
+define_polyfill_as('polyfill_getallheaders');
 
 final class Str { function __construct(private string $s) {} function __toString(): string { return $this->s; } }
 final class Throws { function __toString(): string { throw new RuntimeException('no string'); } }
