@@ -7,8 +7,10 @@
 //! cannot let a Rust panic unwind into C.
 
 pub mod fastcgi;
+pub mod headers;
 pub mod registry;
 pub mod settings;
+pub mod status;
 
 #[cfg(not(test))]
 mod finish;

@@ -12,9 +12,11 @@ use ext_php_rs::types::Zval;
 use ext_php_rs::zend::{ExecuteData, ModuleEntry};
 
 use crate::finish;
-use crate::php::{self, IniDirective, InternalHandler};
+use crate::headers::{self, AuthFallback};
+use crate::php::{self, IniDirective, InternalHandler, PhpArray};
 use crate::registry::{self, Decision, Shim, ShimKind};
 use crate::settings::{self, Directive, FunctionsSetting};
+use crate::status::{self, Value};
 
 /// What was decided when the extension loaded, for `php --ri` and for
 /// forwarding to a native finish function.
@@ -48,6 +50,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .startup_function(module_startup)
         .shutdown_function(module_shutdown)
         .request_startup_function(request_startup)
+        .request_shutdown_function(request_shutdown)
         .info_function(module_info);
     for shim in registry::to_register(&decisions) {
         module = module.function(function_for(shim));
@@ -59,8 +62,10 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
 fn function_for(shim: Shim) -> FunctionBuilder<'static> {
     match shim.kind() {
         ShimKind::Finish => FunctionBuilder::new(shim.name(), finish_request).returns(DataType::Bool, false, false),
-        ShimKind::Status | ShimKind::RequestHeaders => {
-            FunctionBuilder::new(shim.name(), not_yet).returns(DataType::Bool, false, false)
+        // Declared `array` here; MINIT widens it to FPM's `array|false`.
+        ShimKind::Status => FunctionBuilder::new(shim.name(), get_status).returns(DataType::Array, false, false),
+        ShimKind::RequestHeaders => {
+            FunctionBuilder::new(shim.name(), request_headers).returns(DataType::Array, false, false)
         }
     }
 }
@@ -89,13 +94,101 @@ extern "C" fn finish_request(execute_data: &mut ExecuteData, retval: &mut Zval) 
     }));
 }
 
-extern "C" fn not_yet(execute_data: &mut ExecuteData, retval: &mut Zval) {
-    php::no_unwind("fpm_compat", (), || {
+extern "C" fn request_headers(execute_data: &mut ExecuteData, retval: &mut Zval) {
+    php::no_unwind("getallheaders", (), || {
         if execute_data.parser().parse().is_err() {
             return;
         }
-        retval.set_bool(false);
+        let Some(server) = php::server_vars() else {
+            // No longer an array: the polyfill warns, then gives no headers.
+            PhpArray::new().return_to(retval);
+            return;
+        };
+        if let Some((held_server, headers)) = LAST_HEADERS.take() {
+            let unchanged = server.same_as(&held_server);
+            if unchanged {
+                headers.return_to(retval);
+            }
+            LAST_HEADERS.set(Some((held_server, headers)));
+            if unchanged {
+                return;
+            }
+        }
+        let Some((headers, pure)) = headers_from(&server) else { return };
+        match server.hold().filter(|_| pure) {
+            Some(held_server) => {
+                let headers = headers.into_held();
+                headers.return_to(retval);
+                // Dropped after the swap: releasing may run destructors.
+                drop(LAST_HEADERS.replace(Some((held_server, headers))));
+            }
+            None => headers.return_to(retval),
+        }
     });
+}
+
+thread_local! {
+    /// The last `$_SERVER` read (held: any write to it makes PHP copy it, so
+    /// the same array means the same contents) and the headers made from it.
+    /// Frameworks ask for the headers several times per request; this
+    /// answers the repeats with the same (copy-on-write) array. Per thread
+    /// and per request: released at RSHUTDOWN.
+    static LAST_HEADERS: std::cell::Cell<Option<(php::HeldArray, php::HeldArray)>> = const { std::cell::Cell::new(None) };
+}
+
+/// The polyfill's array from `$_SERVER`, and whether making it ran no PHP
+/// code and raised nothing (so a repeat may reuse it). None if converting
+/// the credentials threw (the exception is pending).
+fn headers_from(server: &php::ServerArray) -> Option<(PhpArray, bool)> {
+    let mut out = PhpArray::new();
+    let fallback = headers::collect(server, |name, value| out.set_server_value(name, value));
+    let mut pure = true;
+    match fallback {
+        None => {}
+        Some(AuthFallback::Value(value)) => out.set_server_value(headers::AUTHORIZATION, value),
+        Some(AuthFallback::Basic { user, password }) => {
+            pure = user.is_string() && password.is_none_or(|p| p.is_string());
+            let (user, password) = php::credentials(user, password)?;
+            out.set_bytes(headers::AUTHORIZATION, &headers::basic_authorization(&user, &password));
+        }
+    }
+    Some((out, pure))
+}
+
+extern "C" fn get_status(execute_data: &mut ExecuteData, retval: &mut Zval) {
+    php::no_unwind("fpm_get_status", (), || {
+        if execute_data.parser().parse().is_err() {
+            return;
+        }
+        let enabled = php::ini_value(Directive::Status.name()).and_then(|v| settings::parse_switch(&v));
+        match (enabled, load_state()) {
+            (Some(true), Some(load)) => {
+                let snapshot = status::live::snapshot(&load.sapi);
+                array_of(&status::fields(&snapshot)).return_to(retval);
+            }
+            _ => retval.set_bool(false),
+        }
+    });
+}
+
+fn array_of(fields: &status::Fields) -> PhpArray {
+    let mut array = PhpArray::new();
+    for (key, value) in fields {
+        let key = key.as_bytes();
+        match value {
+            Value::Str(bytes) => array.set_bytes(key, bytes),
+            Value::Int(n) => array.set_long(key, *n),
+            Value::Float(x) => array.set_double(key, *x),
+            Value::List(items) => {
+                let mut list = PhpArray::new();
+                for item in items {
+                    list.push_array(array_of(item));
+                }
+                array.set_array(key, list);
+            }
+        }
+    }
+    array
 }
 
 unsafe extern "C" fn on_modify<const D: usize>(
@@ -157,6 +250,7 @@ fn default_cstr(d: Directive) -> &'static std::ffi::CStr {
 unsafe extern "C" fn module_startup(_type: i32, module_number: i32) -> i32 {
     php::no_unwind("MINIT", php::FAILURE, || {
         php::register_ini(&ini_directives(), module_number);
+        php::add_false_to_return_type(Shim::FpmGetStatus.name());
         php::SUCCESS
     })
 }
@@ -171,6 +265,15 @@ unsafe extern "C" fn module_shutdown(_type: i32, module_number: i32) -> i32 {
 unsafe extern "C" fn request_startup(_type: i32, _module_number: i32) -> i32 {
     php::no_unwind("RINIT", php::SUCCESS, || {
         finish::request_started();
+        status::live::request_started();
+        php::SUCCESS
+    })
+}
+
+unsafe extern "C" fn request_shutdown(_type: i32, _module_number: i32) -> i32 {
+    php::no_unwind("RSHUTDOWN", php::SUCCESS, || {
+        status::live::request_ended();
+        drop(LAST_HEADERS.take());
         php::SUCCESS
     })
 }

@@ -8,6 +8,7 @@
 //! buffer callbacks) that can `longjmp` out on a fatal error, and a guard
 //! held across that would never be released.
 
+use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 
 use ext_php_rs::ffi;
@@ -390,11 +391,9 @@ pub fn detach_into_child() -> Result<(), String> {
 // ---------------------------------------------------------------------------
 // Request state read from SAPI globals and $_SERVER.
 
-/// A `$_SERVER` entry of this request, as bytes.
+/// A `$_SERVER` entry as the SAPI registered it (PG(http_globals), which a
+/// script's writes to `$_SERVER` do not reach), as bytes.
 pub fn server_var(name: &str) -> Option<Vec<u8>> {
-    extern "C" {
-        fn zend_is_auto_global_str(name: *const c_char, len: usize) -> bool;
-    }
     // SAFETY: $_SERVER is armed (it is a just-in-time auto global), then read
     // from PG(http_globals) for this thread; the bytes are copied out.
     unsafe {
@@ -752,4 +751,444 @@ pub fn fastcgi_request_head() -> Option<FastCgiRequestHead> {
     unsafe {
         Some(FastCgiRequestHead { listen_socket: *ctx, fd: *ctx.add(2), id: *ctx.add(3), keep: *ctx.add(4) })
     }
+}
+
+// ---------------------------------------------------------------------------
+// Request headers and status: reading `$_SERVER` and `SG(request_info)`,
+// building the arrays returned to PHP, patching a registered return type,
+// and the process figures (CPU time, peak memory) behind fpm_get_status().
+// ---------------------------------------------------------------------------
+
+extern "C" {
+    fn zend_is_auto_global_str(name: *const c_char, len: usize) -> bool;
+    fn _zend_handle_numeric_str_ex(key: *const c_char, length: usize, idx: *mut ffi::zend_ulong) -> bool;
+    fn zval_try_get_string_func(op: *mut ffi::zval) -> *mut ffi::zend_string;
+    fn zend_memory_peak_usage(real: bool) -> usize;
+}
+
+const HASH_FLAG_PACKED: u32 = 1 << 2;
+const MAY_BE_FALSE: u32 = 1 << ffi::IS_FALSE;
+
+/// # Safety
+/// `zv` points to a live zval.
+unsafe fn type_of(zv: *const ffi::zval) -> u32 {
+    (*zv).u1.type_info & 0xff
+}
+
+/// The value a zval slot holds for PHP code: through an INDIRECT slot (symbol
+/// tables) and a reference. None for an empty slot.
+///
+/// # Safety
+/// `zv` points to a live zval.
+unsafe fn resolve(mut zv: *const ffi::zval) -> Option<*const ffi::zval> {
+    if type_of(zv) == ffi::IS_INDIRECT {
+        zv = (*zv).value.zv;
+    }
+    if type_of(zv) == ffi::IS_REFERENCE {
+        zv = &(*(*zv).value.ref_).val;
+    }
+    (type_of(zv) != ffi::IS_UNDEF).then_some(zv)
+}
+
+/// A hash look-up's result, resolved as in [`resolve`]; None if absent.
+///
+/// # Safety
+/// `zv` is NULL or points to a live zval.
+unsafe fn found(zv: *mut ffi::zval) -> Option<*const ffi::zval> {
+    if zv.is_null() {
+        None
+    } else {
+        resolve(zv)
+    }
+}
+
+/// # Safety
+/// `s` points to a live zend_string that outlives the returned slice.
+unsafe fn zstr_bytes<'a>(s: *const ffi::zend_string) -> &'a [u8] {
+    std::slice::from_raw_parts((*s).val.as_ptr().cast::<u8>(), (*s).len)
+}
+
+/// `ZVAL_COPY_DEREF`: a new owner of the same value. (ext-php-rs gives
+/// `zval` a destructor: a Rust `zval` releases its value when dropped, and
+/// must be forgotten once PHP takes it over.)
+///
+/// # Safety
+/// `src` points to a live zval.
+unsafe fn copy_value(src: *const ffi::zval) -> ffi::zval {
+    let src = resolve(src).unwrap_or(src);
+    let mut dst: ffi::zval = std::mem::zeroed();
+    dst.value = (*src).value;
+    dst.u1.type_info = (*src).u1.type_info;
+    if (dst.u1.type_info >> ffi::Z_TYPE_FLAGS_SHIFT) & ffi::IS_TYPE_REFCOUNTED != 0 {
+        (*dst.value.counted).gc.refcount += 1;
+    }
+    dst
+}
+
+/// `$_SERVER` as PHP code sees it now. Valid until PHP code runs again: the
+/// script may reassign or change it.
+pub struct ServerArray {
+    ht: *const ffi::HashTable,
+    /// Whether the walk met a reference (or a symbol-table slot): its value
+    /// can change without `$_SERVER` itself being written to.
+    saw_reference: Cell<bool>,
+}
+
+/// One `$_SERVER` value (already through references).
+#[derive(Clone, Copy)]
+pub struct ServerValue(*const ffi::zval);
+
+/// The live `$_SERVER` array, None if the script made it something else.
+pub fn server_vars() -> Option<ServerArray> {
+    const NAME: &str = "_SERVER";
+    // SAFETY: arming the auto-global fills $_SERVER on first use (it is
+    // created lazily, auto_globals_jit); the symbol table is this request's.
+    unsafe {
+        zend_is_auto_global_str(NAME.as_ptr().cast(), NAME.len());
+        let globals = &raw mut (*ffi::ext_php_rs_executor_globals()).symbol_table;
+        let zv = found(ffi::zend_hash_str_find(globals, NAME.as_ptr().cast(), NAME.len()))?;
+        (type_of(zv) == ffi::IS_ARRAY).then(|| ServerArray { ht: (*zv).value.arr, saw_reference: Cell::new(false) })
+    }
+}
+
+impl crate::headers::ServerVars for ServerArray {
+    type Value = ServerValue;
+
+    fn each(&self, mut visit: impl FnMut(crate::headers::Key<'_>, ServerValue)) {
+        use crate::headers::Key;
+        // SAFETY: walks the array's used slots as PHP's foreach does, packed
+        // (zvals, keys are positions) or hashed (buckets), skipping holes.
+        unsafe {
+            let ht = self.ht;
+            let used = (*ht).nNumUsed as usize;
+            let note = |zv: *const ffi::zval| {
+                if matches!(type_of(zv), ffi::IS_REFERENCE | ffi::IS_INDIRECT) {
+                    self.saw_reference.set(true);
+                }
+            };
+            if (*ht).u.flags & HASH_FLAG_PACKED != 0 {
+                let data = (*ht).__bindgen_anon_1.arPacked;
+                for i in 0..used {
+                    note(data.add(i));
+                    if let Some(v) = resolve(data.add(i)) {
+                        visit(Key::Int(i as i64), ServerValue(v));
+                    }
+                }
+            } else {
+                let data = (*ht).__bindgen_anon_1.arData;
+                for i in 0..used {
+                    let bucket = data.add(i);
+                    note(&(*bucket).val);
+                    let Some(v) = resolve(&(*bucket).val) else { continue };
+                    let key = if (*bucket).key.is_null() {
+                        Key::Int((*bucket).h as i64)
+                    } else {
+                        Key::Str(zstr_bytes((*bucket).key))
+                    };
+                    visit(key, ServerValue(v));
+                }
+            }
+        }
+    }
+
+    fn isset(&self, key: &[u8]) -> Option<ServerValue> {
+        // SAFETY: a look-up by string key; callers pass fixed variable names,
+        // never numeric strings, so no integer-key translation is due.
+        unsafe {
+            let zv = found(ffi::zend_hash_str_find(self.ht, key.as_ptr().cast(), key.len()))?;
+            (type_of(zv) != ffi::IS_NULL).then_some(ServerValue(zv))
+        }
+    }
+
+    fn is_null(&self, value: ServerValue) -> bool {
+        // SAFETY: values handed out by this array, read before PHP code runs.
+        unsafe { type_of(value.0) == ffi::IS_NULL }
+    }
+}
+
+impl ServerArray {
+    /// A reference to this very array, if it can be held: holding one makes
+    /// PHP copy the array before any write to `$_SERVER` (copy-on-write), so
+    /// while it is held, `same_as` tells that `$_SERVER` is unchanged. None
+    /// if the walk met a reference (values that change behind the array's
+    /// back) or the array is immutable (not reference-counted).
+    pub fn hold(&self) -> Option<HeldArray> {
+        if self.saw_reference.get() {
+            return None;
+        }
+        // SAFETY: a live array; immutable ones carry the flag and are skipped.
+        unsafe {
+            if (*self.ht).gc.u.type_info & ffi::GC_IMMUTABLE != 0 {
+                return None;
+            }
+            Some(HeldArray::new_ref(self.ht.cast_mut()))
+        }
+    }
+
+    pub fn same_as(&self, held: &HeldArray) -> bool {
+        // SAFETY: reads the held zval's array pointer.
+        std::ptr::eq(self.ht, unsafe { held.0.value.arr })
+    }
+}
+
+impl ServerValue {
+    /// Whether converting it to a string runs no code and raises nothing.
+    pub fn is_string(self) -> bool {
+        // SAFETY: values handed out by a ServerArray, read before PHP code runs.
+        unsafe { type_of(self.0) == ffi::IS_STRING }
+    }
+}
+
+/// A counted reference to a PHP array, kept between calls within a request
+/// and released (ext-php-rs's zval destructor) when dropped.
+pub struct HeldArray(ffi::zval);
+
+impl HeldArray {
+    /// # Safety
+    /// `ht` is a live, reference-counted array.
+    unsafe fn new_ref(ht: *mut ffi::HashTable) -> Self {
+        (*ht).gc.refcount += 1;
+        let mut zv: ffi::zval = std::mem::zeroed();
+        zv.value.arr = ht;
+        zv.u1.type_info = ffi::IS_ARRAY_EX;
+        HeldArray(zv)
+    }
+
+    /// Returns the array itself, one more reference: the caller's copy
+    /// separates on its first write, as PHP arrays do.
+    pub fn return_to(&self, retval: &mut ext_php_rs::types::Zval) {
+        // SAFETY: as PhpArray::return_to, with a new reference to our array.
+        unsafe {
+            let zv = HeldArray::new_ref(self.0.value.arr);
+            let zv = std::mem::ManuallyDrop::new(zv);
+            std::ptr::from_mut(retval).cast::<ffi::zval>().write(std::ptr::read(&zv.0));
+        }
+    }
+}
+
+/// `(string) $user` then `(string) $password` (absent: ""), as the polyfill's
+/// concatenation converts them: warnings, `__toString()`, exceptions. None if
+/// a conversion threw. Both values are held as copies first, because the
+/// conversions run PHP code that may change `$_SERVER`.
+pub fn credentials(user: ServerValue, password: Option<ServerValue>) -> Option<(Vec<u8>, Vec<u8>)> {
+    // SAFETY: the copies own their values until released below.
+    unsafe {
+        let mut user = copy_value(user.0);
+        let mut password = password.map(|p| copy_value(p.0));
+        to_bytes(&mut user).and_then(|u| match password.as_mut() {
+            Some(p) => to_bytes(p).map(|p| (u, p)),
+            None => Some((u, Vec::new())),
+        })
+    }
+}
+
+/// # Safety
+/// `zv` is an owned, live zval.
+unsafe fn to_bytes(zv: &mut ffi::zval) -> Option<Vec<u8>> {
+    if type_of(zv) == ffi::IS_STRING {
+        return Some(zstr_bytes(zv.value.str_).to_vec());
+    }
+    let s = zval_try_get_string_func(zv);
+    if s.is_null() {
+        return None;
+    }
+    let bytes = zstr_bytes(s).to_vec();
+    ffi::ext_php_rs_zend_string_release(s);
+    Some(bytes)
+}
+
+/// A PHP array under construction, owned until handed to PHP.
+pub struct PhpArray(*mut ffi::HashTable);
+
+impl PhpArray {
+    pub fn new() -> Self {
+        // SAFETY: a fresh request-memory array with refcount 1.
+        PhpArray(unsafe { ffi::_zend_new_array(0) })
+    }
+
+    /// `$array[$key] = $value`: a key that reads as a canonical integer
+    /// ("12", "-3") becomes an integer key, as in PHP.
+    fn update(&mut self, key: &[u8], value: ffi::zval) {
+        let mut value = std::mem::ManuallyDrop::new(value);
+        // SAFETY: the array takes ownership of the zval (bitwise, no extra
+        // reference); a replaced value is released by the array's destructor.
+        unsafe {
+            let mut index: ffi::zend_ulong = 0;
+            // PHP's inline ZEND_HANDLE_NUMERIC_STR screens the first bytes
+            // before calling the exported part, which assumes it did.
+            let digits = key.strip_prefix(b"-").unwrap_or(key);
+            let numeric = digits.first().is_some_and(u8::is_ascii_digit)
+                && _zend_handle_numeric_str_ex(key.as_ptr().cast(), key.len(), &mut index);
+            if numeric {
+                ffi::zend_hash_index_update(self.0, index, &mut *value);
+            } else {
+                ffi::zend_hash_str_update(self.0, key.as_ptr().cast(), key.len(), &mut *value);
+            }
+        }
+    }
+
+    /// `$array[$key] = $value` with a value from `$_SERVER` (copied).
+    pub fn set_server_value(&mut self, key: &[u8], value: ServerValue) {
+        // SAFETY: values from a ServerArray are live until PHP code runs.
+        self.update(key, unsafe { copy_value(value.0) });
+    }
+
+    pub fn set_bytes(&mut self, key: &[u8], bytes: &[u8]) {
+        self.update(key, string_zval(bytes));
+    }
+
+    pub fn set_long(&mut self, key: &[u8], value: i64) {
+        // SAFETY: an all-zero zval is UNDEF; we set a long.
+        let mut zv: ffi::zval = unsafe { std::mem::zeroed() };
+        zv.value.lval = value;
+        zv.u1.type_info = ffi::IS_LONG;
+        self.update(key, zv);
+    }
+
+    pub fn set_double(&mut self, key: &[u8], value: f64) {
+        // SAFETY: as in set_long.
+        let mut zv: ffi::zval = unsafe { std::mem::zeroed() };
+        zv.value.dval = value;
+        zv.u1.type_info = ffi::IS_DOUBLE;
+        self.update(key, zv);
+    }
+
+    pub fn set_array(&mut self, key: &[u8], value: PhpArray) {
+        self.update(key, value.into_zval());
+    }
+
+    /// `$array[] = $value`.
+    pub fn push_array(&mut self, value: PhpArray) {
+        let mut zv = std::mem::ManuallyDrop::new(value.into_zval());
+        // SAFETY: the array takes ownership of the zval.
+        unsafe {
+            ffi::zend_hash_next_index_insert(self.0, &mut *zv);
+        }
+    }
+
+    fn into_zval(self) -> ffi::zval {
+        // SAFETY: the zval takes over our reference to the array.
+        let mut zv: ffi::zval = unsafe { std::mem::zeroed() };
+        zv.value.arr = self.0;
+        zv.u1.type_info = ffi::IS_ARRAY_EX;
+        std::mem::forget(self);
+        zv
+    }
+
+    /// Keeps the finished array (our reference moves into the holder).
+    pub fn into_held(self) -> HeldArray {
+        HeldArray(self.into_zval())
+    }
+
+    /// Makes the array the function's return value.
+    pub fn return_to(self, retval: &mut ext_php_rs::types::Zval) {
+        let zv = self.into_zval();
+        // SAFETY: Zval is the C zval; the return slot holds nothing owned yet
+        // (PHP hands internal functions a NULL/UNDEF slot).
+        unsafe { std::ptr::from_mut(retval).cast::<ffi::zval>().write(zv) }
+    }
+}
+
+impl Drop for PhpArray {
+    fn drop(&mut self) {
+        // SAFETY: we hold the only reference.
+        unsafe { ffi::zend_array_destroy(self.0) }
+    }
+}
+
+/// `ZVAL_STRINGL`: empty and one-byte strings come back interned (shared,
+/// never freed), others new and owned by the zval.
+fn string_zval(bytes: &[u8]) -> ffi::zval {
+    // SAFETY: a non-persistent zend_string; the zval's type says whether it
+    // holds a reference to release.
+    unsafe {
+        let mut zv: ffi::zval = std::mem::zeroed();
+        let s = ffi::ext_php_rs_zend_string_init(bytes.as_ptr().cast(), bytes.len(), false);
+        let interned = (*s).gc.u.type_info & ffi::GC_IMMUTABLE != 0;
+        zv.value.str_ = s;
+        zv.u1.type_info = if interned { ffi::IS_INTERNED_STRING_EX } else { ffi::IS_STRING_EX };
+        zv
+    }
+}
+
+/// Widens a registered function's declared return type by `false`
+/// (`array` → `array|false`): ext-php-rs declares one type only, and
+/// Reflection and opcache's type inference must see FPM's `array|false`.
+/// Call at MINIT, before any script is compiled.
+pub fn add_false_to_return_type(name: &str) {
+    let lower = name.to_ascii_lowercase();
+    // SAFETY: PHP copied the arg_info of a function with a return type into
+    // its own malloc'd array at registration (zend_register_functions); the
+    // return type is the entry before arg_info. Nothing reads it concurrently
+    // at MINIT.
+    unsafe {
+        let table = (*ffi::ext_php_rs_compiler_globals()).function_table;
+        if table.is_null() {
+            return;
+        }
+        let zv = ffi::zend_hash_str_find(table, lower.as_ptr().cast(), lower.len());
+        if zv.is_null() {
+            return;
+        }
+        let func = (*zv).value.func;
+        if u32::from((*func).type_) != ffi::ZEND_INTERNAL_FUNCTION
+            || (*func).common.fn_flags & ffi::ZEND_ACC_HAS_RETURN_TYPE == 0
+            || (*func).internal_function.arg_info.is_null()
+        {
+            return;
+        }
+        (*(*func).internal_function.arg_info.sub(1)).type_.type_mask |= MAY_BE_FALSE;
+    }
+}
+
+/// What the current request is, where FPM reads it (`SG(request_info)`).
+pub fn request_info() -> crate::status::RequestInfo {
+    fn bytes(p: *const c_char) -> Option<Vec<u8>> {
+        // SAFETY: SG(request_info) strings are NUL-terminated or NULL.
+        (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_bytes().to_vec())
+    }
+    // SAFETY: SG() for this thread, during a request.
+    let info = unsafe { &(*ffi::ext_php_rs_sapi_globals()).request_info };
+    crate::status::RequestInfo {
+        method: bytes(info.request_method),
+        uri: bytes(info.request_uri),
+        query_string: bytes(info.query_string),
+        content_length: info.content_length,
+        auth_user: bytes(info.auth_user),
+        script: bytes(info.path_translated),
+    }
+}
+
+/// `zend_memory_peak_usage(true)`: the request's peak, in memory the
+/// allocator took from the system (what FPM records).
+pub fn memory_peak_usage_real() -> u64 {
+    // SAFETY: reads the memory manager's counters for this thread.
+    unsafe { zend_memory_peak_usage(true) as u64 }
+}
+
+/// CPU time used so far, in microseconds: the whole process and the children
+/// it waited for, as FPM counts with `times()`; only this thread where
+/// threads share the process (ZTS).
+pub fn cpu_time_us() -> u64 {
+    let read = |who| {
+        // SAFETY: getrusage fills the struct we own.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(who, &mut usage) } != 0 {
+            return 0;
+        }
+        let us = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+        us(usage.ru_utime) + us(usage.ru_stime)
+    };
+    if ZTS {
+        read(libc::RUSAGE_THREAD)
+    } else {
+        read(libc::RUSAGE_SELF) + read(libc::RUSAGE_CHILDREN)
+    }
+}
+
+/// The kernel's clock tick rate (`/proc` times are in ticks).
+pub fn clock_ticks_per_second() -> Option<u64> {
+    // SAFETY: sysconf only reads a system constant.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    u64::try_from(hz).ok().filter(|&hz| hz > 0)
 }

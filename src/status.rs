@@ -1,0 +1,353 @@
+//! `fpm_get_status()`: this process described as an FPM pool of one.
+//!
+//! FPM's function returns its scoreboard as an array whose keys, key order
+//! and value types code reads directly (`$s['procs'][0]['request-uri']`), so
+//! the shape here is FPM's, field by field (php-src
+//! `sapi/fpm/fpm/fpm_status.c`, `fpm_status_export_to_zval()`). The figures
+//! are true for this process: the requests it served, how long the current
+//! one has run, what it is serving (read where FPM reads it,
+//! `SG(request_info)`, cut to the sizes of FPM's scoreboard fields), and the
+//! CPU share and peak memory of the last request it completed.
+//!
+//! One deliberate difference: FPM shows `last-request-cpu` and
+//! `last-request-memory` only for idle workers, so the worker that calls the
+//! function always reads 0 there. A pool of one has no idle worker to ask,
+//! so the calling process reports its own previous request instead.
+//!
+//! This module is pure: [`ProcessStatus`] is plain data and [`fields`]
+//! turns it into FPM's ordered key/value list. `live` (outside tests)
+//! gathers the data from PHP and the operating system.
+
+#[cfg(not(test))]
+pub mod live;
+
+/// A value in the status array.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Bytes: request URIs and paths need not be UTF-8.
+    Str(Vec<u8>),
+    Int(i64),
+    Float(f64),
+    /// A list of arrays (`procs`).
+    List(Vec<Fields>),
+}
+
+/// An ordered array with string keys.
+pub type Fields = Vec<(&'static str, Value)>;
+
+/// FPM's request stages that this emulation can be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Running,
+    /// After `fastcgi_finish_request()`.
+    Finishing,
+}
+
+impl State {
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Running => "Running",
+            State::Finishing => "Finishing",
+        }
+    }
+}
+
+/// What the current request is, from `SG(request_info)`. `None` is a NULL
+/// pointer there.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestInfo {
+    pub method: Option<Vec<u8>>,
+    pub uri: Option<Vec<u8>>,
+    pub query_string: Option<Vec<u8>>,
+    pub content_length: i64,
+    pub auth_user: Option<Vec<u8>>,
+    pub script: Option<Vec<u8>>,
+}
+
+/// The last request this process completed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LastRequest {
+    /// CPU time used over wall time, in percent, as FPM computes it.
+    pub cpu_percent: f64,
+    /// `zend_memory_peak_usage(true)` at its end.
+    pub memory: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessStatus {
+    /// The pool name: the SAPI's name.
+    pub pool: String,
+    pub pid: i64,
+    /// When this process started (Unix time).
+    pub start_epoch: i64,
+    pub now_epoch: i64,
+    /// Requests this process has accepted, the current one included.
+    pub requests: u64,
+    pub state: State,
+    /// How long the current request has run, in microseconds.
+    pub request_duration_us: u64,
+    pub request: RequestInfo,
+    pub last: Option<LastRequest>,
+}
+
+/// FPM's scoreboard keeps request data in fixed C buffers filled with
+/// `strlcpy`: what does not fit is cut.
+const METHOD_SIZE: usize = 16;
+const URI_SIZE: usize = 128;
+const QUERY_SIZE: usize = 512;
+const SCRIPT_SIZE: usize = 256;
+const USER_SIZE: usize = 32;
+
+/// `strlcpy(buf, value, size)` then read back as FPM does: at most
+/// `size - 1` bytes, up to the first NUL.
+fn scoreboard_field(value: Option<&[u8]>, size: usize) -> Vec<u8> {
+    let value = value.unwrap_or_default();
+    let end = value.iter().position(|&b| b == 0).unwrap_or(value.len()).min(size - 1);
+    value[..end].to_vec()
+}
+
+/// The request URI without its query string, as FPM holds it (FPM gets the
+/// script's URI from the web server; `php -S` hands PHP the whole target,
+/// "?query" included).
+fn uri_without_query<'a>(uri: &'a [u8], query: Option<&[u8]>) -> &'a [u8] {
+    let Some(query) = query.filter(|q| !q.is_empty()) else { return uri };
+    uri.strip_suffix(query).and_then(|u| u.strip_suffix(b"?")).unwrap_or(uri)
+}
+
+/// A scoreboard field that FPM shows as "-" when empty.
+fn dash_if_empty(value: Option<&[u8]>, size: usize) -> Value {
+    let field = scoreboard_field(value, size);
+    Value::Str(if field.is_empty() { b"-".to_vec() } else { field })
+}
+
+/// The status array, keys in FPM's order.
+pub fn fields(s: &ProcessStatus) -> Fields {
+    let since = s.now_epoch.saturating_sub(s.start_epoch);
+    let requests = i64::try_from(s.requests).unwrap_or(i64::MAX);
+    let last = s.last.unwrap_or(LastRequest { cpu_percent: 0.0, memory: 0 });
+    let uri = s.request.uri.as_deref().map(|u| uri_without_query(u, s.request.query_string.as_deref()));
+    let proc: Fields = vec![
+        ("pid", Value::Int(s.pid)),
+        ("state", Value::Str(s.state.name().as_bytes().to_vec())),
+        ("start-time", Value::Int(s.start_epoch)),
+        ("start-since", Value::Int(since)),
+        ("requests", Value::Int(requests)),
+        ("request-duration", Value::Int(i64::try_from(s.request_duration_us).unwrap_or(i64::MAX))),
+        ("request-method", dash_if_empty(s.request.method.as_deref(), METHOD_SIZE)),
+        ("request-uri", Value::Str(scoreboard_field(uri, URI_SIZE))),
+        ("query-string", Value::Str(scoreboard_field(s.request.query_string.as_deref(), QUERY_SIZE))),
+        ("request-length", Value::Int(s.request.content_length)),
+        ("user", dash_if_empty(s.request.auth_user.as_deref(), USER_SIZE)),
+        ("script", dash_if_empty(s.request.script.as_deref(), SCRIPT_SIZE)),
+        ("last-request-cpu", Value::Float(last.cpu_percent)),
+        ("last-request-memory", Value::Int(i64::try_from(last.memory).unwrap_or(i64::MAX))),
+    ];
+    vec![
+        ("pool", Value::Str(s.pool.as_bytes().to_vec())),
+        // One process that is always there: FPM's word for that is static.
+        ("process-manager", Value::Str(b"static".to_vec())),
+        ("start-time", Value::Int(s.start_epoch)),
+        ("start-since", Value::Int(since)),
+        ("accepted-conn", Value::Int(requests)),
+        // No listen socket of our own: nothing queues in front of us that
+        // this process could see.
+        ("listen-queue", Value::Int(0)),
+        ("max-listen-queue", Value::Int(0)),
+        ("listen-queue-len", Value::Int(0)),
+        // The one process is busy running the caller.
+        ("idle-processes", Value::Int(0)),
+        ("active-processes", Value::Int(1)),
+        ("total-processes", Value::Int(1)),
+        ("max-active-processes", Value::Int(1)),
+        ("max-children-reached", Value::Int(0)),
+        ("slow-requests", Value::Int(0)),
+        ("procs", Value::List(vec![proc])),
+    ]
+}
+
+/// FPM's `last-request-cpu`: CPU time over wall time of the request, in
+/// percent; 0 for a request of no measurable duration (FPM avoids NaN so).
+pub fn cpu_percent(cpu_us: u64, wall_us: u64) -> f64 {
+    if wall_us == 0 {
+        0.0
+    } else {
+        cpu_us as f64 / wall_us as f64 * 100.0
+    }
+}
+
+/// When a process started, in clock ticks after boot: field 22 of
+/// `/proc/<pid>/stat`, counted after the command name, which may itself
+/// hold spaces and parentheses (hence the last ')').
+pub fn start_ticks(proc_pid_stat: &str) -> Option<u64> {
+    let after_name = &proc_pid_stat[proc_pid_stat.rfind(')')? + 1..];
+    // Fields after the name start at field 3 (state); starttime is field 22.
+    after_name.split_ascii_whitespace().nth(22 - 3)?.parse().ok()
+}
+
+/// The boot time (Unix time) from `/proc/stat`'s `btime` line.
+pub fn boot_time(proc_stat: &str) -> Option<i64> {
+    proc_stat.lines().find_map(|l| l.strip_prefix("btime ")).and_then(|v| v.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> ProcessStatus {
+        ProcessStatus {
+            pool: "cli-server".into(),
+            pid: 4242,
+            start_epoch: 1_700_000_000,
+            now_epoch: 1_700_000_042,
+            requests: 3,
+            state: State::Running,
+            request_duration_us: 1500,
+            request: RequestInfo {
+                method: Some(b"GET".to_vec()),
+                uri: Some(b"/status.php".to_vec()),
+                query_string: Some(b"a=1".to_vec()),
+                content_length: 0,
+                auth_user: None,
+                script: Some(b"/srv/status.php".to_vec()),
+            },
+            last: Some(LastRequest { cpu_percent: 12.5, memory: 2 * 1024 * 1024 }),
+        }
+    }
+
+    fn keys(f: &Fields) -> Vec<&'static str> {
+        f.iter().map(|(k, _)| *k).collect()
+    }
+
+    fn get<'a>(f: &'a Fields, key: &str) -> &'a Value {
+        &f.iter().find(|(k, _)| *k == key).unwrap().1
+    }
+
+    fn proc_of(f: &Fields) -> &Fields {
+        match get(f, "procs") {
+            Value::List(procs) => &procs[0],
+            other => panic!("procs is {other:?}"),
+        }
+    }
+
+    fn s(v: &str) -> Value {
+        Value::Str(v.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn keys_in_fpm_order() {
+        let f = fields(&sample());
+        assert_eq!(
+            keys(&f),
+            [
+                "pool", "process-manager", "start-time", "start-since", "accepted-conn", "listen-queue",
+                "max-listen-queue", "listen-queue-len", "idle-processes", "active-processes", "total-processes",
+                "max-active-processes", "max-children-reached", "slow-requests", "procs",
+            ]
+        );
+        assert_eq!(
+            keys(proc_of(&f)),
+            [
+                "pid", "state", "start-time", "start-since", "requests", "request-duration", "request-method",
+                "request-uri", "query-string", "request-length", "user", "script", "last-request-cpu",
+                "last-request-memory",
+            ]
+        );
+    }
+
+    #[test]
+    fn values_of_a_running_request() {
+        let f = fields(&sample());
+        assert_eq!(get(&f, "pool"), &s("cli-server"));
+        assert_eq!(get(&f, "start-since"), &Value::Int(42));
+        assert_eq!(get(&f, "accepted-conn"), &Value::Int(3));
+        assert_eq!(get(&f, "active-processes"), &Value::Int(1));
+        let p = proc_of(&f);
+        assert_eq!(get(p, "pid"), &Value::Int(4242));
+        assert_eq!(get(p, "state"), &s("Running"));
+        assert_eq!(get(p, "requests"), &Value::Int(3));
+        assert_eq!(get(p, "request-duration"), &Value::Int(1500));
+        assert_eq!(get(p, "request-method"), &s("GET"));
+        assert_eq!(get(p, "request-uri"), &s("/status.php"));
+        assert_eq!(get(p, "query-string"), &s("a=1"));
+        assert_eq!(get(p, "user"), &s("-"));
+        assert_eq!(get(p, "script"), &s("/srv/status.php"));
+        assert_eq!(get(p, "last-request-cpu"), &Value::Float(12.5));
+        assert_eq!(get(p, "last-request-memory"), &Value::Int(2 * 1024 * 1024));
+    }
+
+    #[test]
+    fn missing_request_data_reads_as_fpm_shows_it() {
+        let mut st = sample();
+        st.request = RequestInfo::default();
+        st.last = None;
+        st.state = State::Finishing;
+        let f = fields(&st);
+        let p = proc_of(&f);
+        assert_eq!(get(p, "state"), &s("Finishing"));
+        assert_eq!(get(p, "request-method"), &s("-"));
+        assert_eq!(get(p, "request-uri"), &s(""));
+        assert_eq!(get(p, "query-string"), &s(""));
+        assert_eq!(get(p, "user"), &s("-"));
+        assert_eq!(get(p, "script"), &s("-"));
+        assert_eq!(get(p, "last-request-cpu"), &Value::Float(0.0));
+        assert_eq!(get(p, "last-request-memory"), &Value::Int(0));
+    }
+
+    #[test]
+    fn long_values_are_cut_to_fpm_field_sizes() {
+        let mut st = sample();
+        st.request.query_string = Some(vec![b'q'; 600]);
+        st.request.uri = Some(vec![b'u'; 200]);
+        st.request.method = Some(vec![b'M'; 20]);
+        st.request.script = Some(vec![b's'; 300]);
+        st.request.auth_user = Some(vec![b'a'; 40]);
+        let f = fields(&st);
+        let p = proc_of(&f);
+        let len = |k| match get(p, k) {
+            Value::Str(v) => v.len(),
+            _ => panic!(),
+        };
+        assert_eq!(
+            [len("query-string"), len("request-uri"), len("request-method"), len("script"), len("user")],
+            [511, 127, 15, 255, 31]
+        );
+    }
+
+    #[test]
+    fn uri_loses_a_trailing_query_string_only() {
+        let with = |uri: &str, query: &str| {
+            let mut st = sample();
+            st.request.uri = Some(uri.as_bytes().to_vec());
+            st.request.query_string = Some(query.as_bytes().to_vec());
+            get(proc_of(&fields(&st)), "request-uri").clone()
+        };
+        assert_eq!(with("/status.php?a=1&b=2", "a=1&b=2"), s("/status.php"));
+        assert_eq!(with("/status.php", "a=1"), s("/status.php"));
+        assert_eq!(with("/x?a=1", ""), s("/x?a=1"));
+        assert_eq!(with("/x?b=1", "a=1"), s("/x?b=1"));
+        assert_eq!(with("/xa=1", "a=1"), s("/xa=1"));
+    }
+
+    #[test]
+    fn bytes_are_kept_and_cut_at_nul() {
+        assert_eq!(scoreboard_field(Some(b"/\xff\xfe"), URI_SIZE), b"/\xff\xfe");
+        assert_eq!(scoreboard_field(Some(b"a\0b"), URI_SIZE), b"a");
+        assert_eq!(dash_if_empty(Some(b""), USER_SIZE), s("-"));
+    }
+
+    #[test]
+    fn cpu_share_in_percent() {
+        assert_eq!(cpu_percent(0, 0), 0.0);
+        assert_eq!(cpu_percent(500, 1000), 50.0);
+        assert_eq!(cpu_percent(3000, 1000), 300.0);
+    }
+
+    #[test]
+    fn process_start_from_proc() {
+        let stat = "1234 (php (x) y) S 1 1234 1234 0 -1 4194560 100 0 0 0 5 2 0 0 20 0 1 0 98765 1000 50";
+        assert_eq!(start_ticks(stat), Some(98765));
+        assert_eq!(start_ticks("garbage"), None);
+        assert_eq!(boot_time("cpu  1 2 3\nbtime 1699990000\nprocesses 5\n"), Some(1_699_990_000));
+        assert_eq!(boot_time("cpu 1\n"), None);
+    }
+}
