@@ -39,3 +39,25 @@ build() {
     log "building $SO"
     (cd "$ROOT" && cargo build --release --quiet)
 }
+
+# The phpt suite in DIR with extension SO, under PHP and (for --CGI-- tests)
+# php-cgi; the log goes to LOG and to the terminal. Shared by scripts/test and
+# scripts/test-php84 so both judge the suite the same way.
+run_phpt() { # php php-cgi run-tests.php so dir log
+    local php=$1 cgi=$2 run_tests=$3 so=$4 dir=$5 out=$6
+    # Debian's conf.d (opcache etc.) stays in force for the tests, as for a
+    # user. The extension is given once: run-tests would append TEST_PHP_ARGS
+    # to these arguments and PHP would warn "Module already loaded".
+    { TEST_PHP_EXECUTABLE=$php TEST_PHP_CGI_EXECUTABLE=$cgi \
+        "$php" -n "$run_tests" -q --show-diff -j2 -d "extension=$so" "$dir" 2>&1 || true; } | tee "$out"
+}
+
+# "PASSED FAILED" from a run_phpt log; a run that never printed its summary
+# (crash, no tests found) counts as one failure.
+phpt_counts() { # log
+    local p f
+    p=$(sed -n 's/^Tests passed *: *\([0-9]*\).*/\1/p' "$1" | tail -1)
+    f=$(sed -n 's/^Tests failed *: *\([0-9]*\).*/\1/p' "$1" | tail -1)
+    [ -n "$p" ] || { p=0; f=$((${f:-0} + 1)); }
+    echo "$p ${f:-0}"
+}
