@@ -94,10 +94,6 @@ phpize_flow() { # src dest
     echo "installed $so loads, version $version"
 }
 
-# The cargo target directory the packaging checks share (they run one after
-# another); each check decides whether it must start cold.
-CHECKS_TARGET="$ROOT/.work/checks-target"
-
 # Servers the checks start: on 127.0.0.1, from private configs, stopped by PID.
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 

@@ -9,10 +9,8 @@ tgz=$("$ROOT/scripts/dist" "$work")
 tar -xzf "$tgz" -C "$work"
 src="$work/$(basename "$tgz" .tgz)"
 
-export CARGO_HOME="$work/cargo-home" CARGO_NET_OFFLINE=true
-# Cold on purpose: compiled crates from an earlier run could hide a hole in vendor/.
-rm -rf "$CHECKS_TARGET"
-export CARGO_TARGET_DIR="$CHECKS_TARGET"
+# A fresh target too: compiled crates from elsewhere could hide a hole in vendor/.
+export CARGO_HOME="$work/cargo-home" CARGO_NET_OFFLINE=true CARGO_TARGET_DIR="$work/target"
 echo "$ cargo build --release --offline"
 # The PHP the phpize Makefile will name, so make finds this build up to date.
 (cd "$src" && PHP=$(php-config --php-binary) PHP_CONFIG=$(command -v php-config) \
