@@ -59,3 +59,80 @@ build() {
     log "building $SO"
     (cd "$ROOT" && cargo build --release --quiet)
 }
+
+# The phpt suite in DIR with extension SO, under PHP and (for --CGI-- tests)
+# php-cgi; the log goes to LOG and to the terminal. Shared by scripts/test and
+# scripts/test-php84 so both judge the suite the same way.
+run_phpt() { # php php-cgi run-tests.php so dir log
+    local php=$1 cgi=$2 run_tests=$3 so=$4 dir=$5 out=$6
+    # Debian's conf.d (opcache etc.) stays in force for the tests, as for a
+    # user. The extension is given once: run-tests would append TEST_PHP_ARGS
+    # to these arguments and PHP would warn "Module already loaded".
+    { TEST_PHP_EXECUTABLE=$php TEST_PHP_CGI_EXECUTABLE=$cgi \
+        "$php" -n "$run_tests" -q --show-diff -j2 -d "extension=$so" "$dir" 2>&1 || true; } | tee "$out"
+}
+
+# "PASSED FAILED" from a run_phpt log; a run that never printed its summary
+# (crash, no tests found) counts as one failure.
+phpt_counts() { # log
+    local p f b
+    p=$(sed -n 's/^Tests passed *: *\([0-9]*\).*/\1/p' "$1" | tail -1)
+    f=$(sed -n 's/^Tests failed *: *\([0-9]*\).*/\1/p' "$1" | tail -1)
+    b=$(sed -n 's/^Tests borked *: *\([0-9]*\).*/\1/p' "$1" | tail -1)
+    f=$((${f:-0} + ${b:-0}))
+    [ -n "$p" ] || { p=0; f=$((f + 1)); }
+    echo "$p $f"
+}
+
+# The version, read from Cargo.toml: its only home.
+cargo_version() { sed -n 's/^version *= *"\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1; }
+
+# Copies the source a release holds into DEST: the files git tracks, and new
+# ones it does not ignore, as they are in the work tree (so a check sees
+# uncommitted work, and never target/ or .work/).
+copy_source() { # dest
+    mkdir -p "$1"
+    (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard \
+        | xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh \
+        | tar --null -T - -c) | tar -x -C "$1"
+}
+
+# The PECL/PIE build in SRC: phpize, configure, make, make test, make install
+# with INSTALL_ROOT=DEST; then the installed module must load under the CLI
+# and report the version in Cargo.toml. Logs stay in SRC; a failing step
+# shows the end of its log.
+phpize_flow() { # src dest
+    local src=$1 dest=$2 step so version
+    for step in phpize "./configure --enable-fpm_compat" make "make test" "make install INSTALL_ROOT=$dest"; do
+        echo "$ $step"
+        # NO_INTERACTION: run-tests would otherwise ask to mail a failure report.
+        (cd "$src" && NO_INTERACTION=1 $step >"$src/step.log" 2>&1) || { tail -40 "$src/step.log"; return 1; }
+        [ "$step" != "make test" ] || grep -E '^Tests (passed|failed)' "$src/step.log"
+    done
+    so=$dest$(php-config --extension-dir)/fpm_compat.so
+    php -d "extension=$so" -m | grep -qx fpm_compat || { echo "not listed by php -m: $so"; return 1; }
+    version=$(php -d "extension=$so" -r 'echo phpversion("fpm_compat");')
+    [ "$version" = "$(cargo_version)" ] || { echo "version $version, Cargo.toml says $(cargo_version)"; return 1; }
+    echo "installed $so loads, version $version"
+}
+
+# Servers the checks start: on 127.0.0.1, from private configs, stopped by PID.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+wait_port() { # port pid: until something listens, or the server died
+    local i
+    for i in $(seq 100); do
+        (: </dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+        kill -0 "$2" 2>/dev/null || { echo "server $2 exited before listening on $1"; return 1; }
+        sleep 0.1
+    done
+    echo "nothing listens on 127.0.0.1:$1"; return 1
+}
+
+# SIGTERM to the process group PID leads (started with setsid), then SIGKILL.
+stop_pid() { # pid
+    local i
+    kill -TERM -- "-$1" 2>/dev/null || return 0
+    for i in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+    kill -KILL -- "-$1" 2>/dev/null || true
+}

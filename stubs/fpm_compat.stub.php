@@ -7,6 +7,43 @@
  * `fpm_compat.functions` allows it); where the SAPI has its own, that one is
  * in force and these signatures are the same as PHP's.
  *
+ * Settings (php.ini), each with its default. A bad value is never fatal: a
+ * warning names the directive and the accepted values, and the default stays.
+ *
+ * fpm_compat.functions = all
+ *     Which functions the extension may register: all, none (or empty), or a
+ *     comma list of the function names below. Read once, when the extension
+ *     loads (php.ini, -d, server config; not ini_set()). Whatever it says, a
+ *     name the SAPI has itself is left to the SAPI: fastcgi_finish_request()
+ *     on php-fpm, getallheaders() and apache_request_headers() on Apache
+ *     mod_php, php-cgi and php -S, litespeed_finish_request() on LiteSpeed.
+ *
+ * fpm_compat.cli_finish = keep
+ *     What fastcgi_finish_request() does on cli and phpdbg (the only SAPIs
+ *     that read it): keep (returns true, touches nothing: test runners and
+ *     worker relays capture stdout), close (flushes, then stdout and stderr
+ *     go to /dev/null, so a pipe reader sees EOF while the script runs on),
+ *     detach (flushes and forks: the caller sees exit status 0 at once, a
+ *     child in a new session runs the rest; acts as close on ZTS builds).
+ *
+ * fpm_compat.after_finish = discard
+ *     Output written after the finish, on every SAPI where the extension
+ *     does the finish: discard (dropped silently, connection_status() stays
+ *     0, as on LiteSpeed and FrankenPHP) or abort (as php-fpm: output that
+ *     reaches the gone client marks the connection aborted and, unless
+ *     ignore_user_abort(true), ends the script; shutdown functions still run).
+ *
+ * fpm_compat.status = 0
+ *     0: fpm_get_status() returns false, as it does outside php-fpm (some code
+ *     detects php-fpm with is_array(fpm_get_status())). 1: it returns
+ *     php-fpm's array, describing this process as a pool of one. Never
+ *     touches php-fpm's own fpm_get_status().
+ *
+ * fpm_compat.session_close = 0
+ *     1: the finish writes and closes an active session first, releasing its
+ *     lock for the client's next request (php-fpm does not; 0 leaves it to
+ *     session_write_close()). Every SAPI where the extension does the finish.
+ *
  * @generate-function-entries
  */
 
