@@ -59,14 +59,7 @@ def fpm():
     """The reference: php-fpm's own fpm_get_status(), fetched as ours are."""
     with Nginx("php-fpm") as server:
         counts = [fetch(server, "status.php") for _ in range(12)]
-        yield {
-            "request": fetch(server, f"status.php?{QUERY}", AUTH, BODY),
-            "long": fetch(server, "status.php?" + "q" * 600),
-            "slow": fetch(server, "status.php?sleep=200000"),
-            "counts": counts,
-            "finished": finished_report(server),
-            "docroot": str(server.docroot),
-        }
+        yield observations(server, counts)
 
 
 @pytest.fixture(scope="module", params=list(OURS))
@@ -79,17 +72,20 @@ def ours(request):
             counts.append(json.loads(keep_alive.getresponse().read()))
         keep_alive.close()
         counts += [fetch(server, "status.php") for _ in range(6)]
-        yield {
-            "label": request.param,
-            # After the counted ones: each process's counts run on unbroken.
-            "request": fetch(server, f"status.php?{QUERY}", AUTH, BODY),
-            "long": fetch(server, "status.php?" + "q" * 600),
-            "slow": fetch(server, "status.php?sleep=200000"),
-            "counts": counts,
-            "finished": finished_report(server),
-            "docroot": str(server.docroot),
-            "logs": server.logs,
-        }
+        yield {"label": request.param, "logs": server.logs, **observations(server, counts)}
+
+
+def observations(server, counts):
+    """What each test compares, fetched after the counted requests so each
+    process's counts run on unbroken."""
+    return {
+        "request": fetch(server, f"status.php?{QUERY}", AUTH, BODY),
+        "long": fetch(server, "status.php?" + "q" * 600),
+        "slow": fetch(server, "status.php?sleep=200000"),
+        "counts": counts,
+        "finished": finished_report(server),
+        "docroot": str(server.docroot),
+    }
 
 
 def finished_report(server):
