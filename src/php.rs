@@ -620,6 +620,38 @@ pub fn handle_aborted_connection() {
     unsafe { php_handle_aborted_connection() }
 }
 
+/// Runs `body`, which flushes the response, so that a client (or pipe
+/// reader) that has already gone does not end the script there. PHP marks
+/// the connection aborted at the first failed write and, unless
+/// `ignore_user_abort`, bails out: the work after finishing would be lost.
+/// php-fpm's finish buffers the bytes and never aborts there, so the script
+/// runs on whether or not its client waited. The connection and exit status
+/// are put back (the CLI sets 255 on a failed write); output stays disabled,
+/// as PHP left it, since nobody reads it. The bool: the client had gone.
+pub fn without_user_abort<T>(body: impl FnOnce() -> T) -> (T, bool) {
+    const PHP_CONNECTION_ABORTED: i16 = 1;
+    // SAFETY: PG() and EG() of this thread; plain fields, restored below on
+    // every path (a bailout is caught, the fields restored, then re-raised).
+    unsafe {
+        let pg = ffi::ext_php_rs_process_globals();
+        let eg = ffi::ext_php_rs_executor_globals();
+        let (ignore, status, exit) = ((*pg).ignore_user_abort, (*pg).connection_status, (*eg).exit_status);
+        (*pg).ignore_user_abort = true;
+        let result = ext_php_rs::zend::try_catch(std::panic::AssertUnwindSafe(body));
+        (*pg).ignore_user_abort = ignore;
+        let gone = status & PHP_CONNECTION_ABORTED == 0 && (*pg).connection_status & PHP_CONNECTION_ABORTED != 0;
+        if gone {
+            (*pg).connection_status &= !PHP_CONNECTION_ABORTED;
+            (*eg).exit_status = exit;
+        }
+        match result {
+            Ok(value) => (value, gone),
+            Err(ext_php_rs::zend::CatchError::Bailout) => ext_php_rs::zend::bailout(),
+            Err(other) => panic!("{other}"),
+        }
+    }
+}
+
 /// Calls `shutdown(fd, SHUT_WR)`: the peer reads end-of-file; unread input
 /// stays, so the peer sees no reset.
 pub fn shutdown_write(fd: c_int) -> bool {
