@@ -652,6 +652,23 @@ pub fn without_user_abort<T>(body: impl FnOnce() -> T) -> (T, bool) {
     }
 }
 
+/// Runs `body` with SIGPIPE ignored, then puts the previous disposition
+/// back (not after a bailout, which ends the script anyway). A flush to a
+/// pipe whose reader has gone then fails with EPIPE instead of killing the
+/// process: the CLI ignores SIGPIPE itself, phpdbg does not.
+pub fn with_sigpipe_ignored<T>(body: impl FnOnce() -> T) -> T {
+    // SAFETY: signal() with SIG_IGN and the handler it returned; NTS only
+    // reaches here from the one thread that runs the request.
+    unsafe {
+        let previous = libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        let value = body();
+        if previous != libc::SIG_ERR {
+            libc::signal(libc::SIGPIPE, previous);
+        }
+        value
+    }
+}
+
 /// Calls `shutdown(fd, SHUT_WR)`: the peer reads end-of-file; unread input
 /// stays, so the peer sees no reset.
 pub fn shutdown_write(fd: c_int) -> bool {
