@@ -10,6 +10,9 @@ pub mod fastcgi;
 pub mod registry;
 pub mod settings;
 
+#[cfg(test)]
+mod fuzz;
+
 #[cfg(not(test))]
 mod finish;
 #[cfg(not(test))]
