@@ -210,6 +210,10 @@ pub struct IniDirective {
     pub on_modify: IniModify,
 }
 
+#[used] // read by nobody, but must stay (and keep its pointer) in the library
+static INI_TABLE: std::sync::atomic::AtomicPtr<ffi::zend_ini_entry_def> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+
 pub fn register_ini(directives: &[IniDirective], module_number: i32) {
     let mut defs: Vec<ffi::zend_ini_entry_def> = directives
         .iter()
@@ -228,7 +232,10 @@ pub fn register_ini(directives: &[IniDirective], module_number: i32) {
         .collect();
     // SAFETY: the zeroed terminator.
     defs.push(unsafe { std::mem::zeroed() });
-    let defs: &'static [ffi::zend_ini_entry_def] = Box::leak(defs.into_boxed_slice());
+    let defs: &'static mut [ffi::zend_ini_entry_def] = Box::leak(defs.into_boxed_slice());
+    // Kept reachable, not just leaked: PHP borrows the table for the life of
+    // the process, and a leak checker would call it lost once PHP let go.
+    INI_TABLE.store(defs.as_mut_ptr(), std::sync::atomic::Ordering::Relaxed);
     // SAFETY: a terminated list that lives for the process.
     unsafe {
         ffi::zend_register_ini_entries(defs.as_ptr(), module_number);
