@@ -12,6 +12,9 @@ pub mod registry;
 pub mod settings;
 pub mod status;
 
+#[cfg(test)]
+mod fuzz;
+
 #[cfg(not(test))]
 mod finish;
 #[cfg(not(test))]

@@ -211,6 +211,10 @@ pub struct IniDirective {
     pub on_modify: IniModify,
 }
 
+#[used] // read by nobody, but must stay (and keep its pointer) in the library
+static INI_TABLE: std::sync::atomic::AtomicPtr<ffi::zend_ini_entry_def> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+
 pub fn register_ini(directives: &[IniDirective], module_number: i32) {
     let mut defs: Vec<ffi::zend_ini_entry_def> = directives
         .iter()
@@ -229,7 +233,10 @@ pub fn register_ini(directives: &[IniDirective], module_number: i32) {
         .collect();
     // SAFETY: the zeroed terminator.
     defs.push(unsafe { std::mem::zeroed() });
-    let defs: &'static [ffi::zend_ini_entry_def] = Box::leak(defs.into_boxed_slice());
+    let defs: &'static mut [ffi::zend_ini_entry_def] = Box::leak(defs.into_boxed_slice());
+    // Kept reachable, not just leaked: PHP borrows the table for the life of
+    // the process, and a leak checker would call it lost once PHP let go.
+    INI_TABLE.store(defs.as_mut_ptr(), std::sync::atomic::Ordering::Relaxed);
     // SAFETY: a terminated list that lives for the process.
     unsafe {
         ffi::zend_register_ini_entries(defs.as_ptr(), module_number);
@@ -617,6 +624,55 @@ pub fn handle_aborted_connection() {
     }
     // SAFETY: valid during a request; may longjmp to PHP's request bailout.
     unsafe { php_handle_aborted_connection() }
+}
+
+/// Runs `body`, which flushes the response, so that a client (or pipe
+/// reader) that has already gone does not end the script there. PHP marks
+/// the connection aborted at the first failed write and, unless
+/// `ignore_user_abort`, bails out: the work after finishing would be lost.
+/// php-fpm's finish buffers the bytes and never aborts there, so the script
+/// runs on whether or not its client waited. The connection and exit status
+/// are put back (the CLI sets 255 on a failed write); output stays disabled,
+/// as PHP left it, since nobody reads it. The bool: the client had gone.
+pub fn without_user_abort<T>(body: impl FnOnce() -> T) -> (T, bool) {
+    const PHP_CONNECTION_ABORTED: i16 = 1;
+    // SAFETY: PG() and EG() of this thread; plain fields, restored below on
+    // every path (a bailout is caught, the fields restored, then re-raised).
+    unsafe {
+        let pg = ffi::ext_php_rs_process_globals();
+        let eg = ffi::ext_php_rs_executor_globals();
+        let (ignore, status, exit) = ((*pg).ignore_user_abort, (*pg).connection_status, (*eg).exit_status);
+        (*pg).ignore_user_abort = true;
+        let result = ext_php_rs::zend::try_catch(std::panic::AssertUnwindSafe(body));
+        (*pg).ignore_user_abort = ignore;
+        let gone = status & PHP_CONNECTION_ABORTED == 0 && (*pg).connection_status & PHP_CONNECTION_ABORTED != 0;
+        if gone {
+            (*pg).connection_status &= !PHP_CONNECTION_ABORTED;
+            (*eg).exit_status = exit;
+        }
+        match result {
+            Ok(value) => (value, gone),
+            Err(ext_php_rs::zend::CatchError::Bailout) => ext_php_rs::zend::bailout(),
+            Err(other) => panic!("{other}"),
+        }
+    }
+}
+
+/// Runs `body` with SIGPIPE ignored, then puts the previous disposition
+/// back (not after a bailout, which ends the script anyway). A flush to a
+/// pipe whose reader has gone then fails with EPIPE instead of killing the
+/// process: the CLI ignores SIGPIPE itself, phpdbg does not.
+pub fn with_sigpipe_ignored<T>(body: impl FnOnce() -> T) -> T {
+    // SAFETY: signal() with SIG_IGN and the handler it returned; NTS only
+    // reaches here from the one thread that runs the request.
+    unsafe {
+        let previous = libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        let value = body();
+        if previous != libc::SIG_ERR {
+            libc::signal(libc::SIGPIPE, previous);
+        }
+        value
+    }
 }
 
 /// Calls `shutdown(fd, SHUT_WR)`: the peer reads end-of-file; unread input

@@ -40,7 +40,11 @@ impl EndResponse for Cli {
 }
 
 fn flush_everything() {
-    end_output_and_send_headers();
-    php::flush();
-    php::flush_c_stdio();
+    // The reader may have gone already (EPIPE): releasing it is done then,
+    // and the script must run on.
+    php::with_sigpipe_ignored(|| {
+        end_output_and_send_headers();
+        php::flush();
+        php::flush_c_stdio();
+    });
 }

@@ -103,12 +103,19 @@ pub fn finish_request(sapi: &str) -> bool {
     if request.session_close {
         close_session();
     }
-    match backend.end_response(&request) {
+    // A client that hung up before this call must not end the script here.
+    let (outcome, client_gone) = php::without_user_abort(|| backend.end_response(&request));
+    match outcome {
         Outcome::Finished(later) => {
             after_finish(&request, later);
             true
         }
         Outcome::Kept => true,
+        Outcome::NotEnded(_) if client_gone => {
+            php::output_disable();
+            php::warn("fastcgi_finish_request(): the client hung up before its response was complete; the script runs on", false);
+            false
+        }
         Outcome::NotEnded(reason) => {
             php::warn(&format!("fastcgi_finish_request(): {reason}"), false);
             false
