@@ -1,5 +1,6 @@
 //! Property tests of the pure modules over generated input: settings
-//! parsing, the registration decision, the FastCGI end records.
+//! parsing, the registration decision, the FastCGI end records, request
+//! header naming and the Basic credentials.
 //!
 //! `cargo test --lib` runs each property over 4,096 generated cases (well
 //! under a second in all); a longer run is
@@ -207,5 +208,55 @@ fn end_records_for_every_request_id() {
     for id in 0..=u16::MAX {
         let records = decode(&end_request_records(id));
         assert_eq!(records, [(1, 6, id, vec![]), (1, 3, id, vec![0, 0, 0, 0, 0, 0, 0, 0])], "id {id}");
+    }
+}
+
+/// The polyfill's naming expression, step by step as PHP evaluates it:
+/// `str_replace(' ', '-', ucwords(strtolower(str_replace('_', ' ', $rest))))`.
+fn polyfill_header_name(rest: &[u8]) -> Vec<u8> {
+    let spaced: Vec<u8> = rest.iter().map(|&b| if b == b'_' { b' ' } else { b }).collect();
+    let lower: Vec<u8> = spaced.iter().map(u8::to_ascii_lowercase).collect();
+    let mut words = lower.clone();
+    for i in 0..words.len() {
+        if i == 0 || b" \t\r\n\x0c\x0b".contains(&lower[i - 1]) {
+            words[i] = words[i].to_ascii_uppercase();
+        }
+    }
+    words.iter().map(|&b| if b == b' ' { b'-' } else { b }).collect()
+}
+
+/// Standard base64 decoding, to check the Basic credentials round-trip.
+fn base64_decode(text: &[u8]) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let digits: Vec<u32> = text
+        .iter()
+        .filter(|&&c| c != b'=')
+        .map(|&c| ALPHABET.iter().position(|&a| a == c).expect("base64 alphabet") as u32)
+        .collect();
+    let mut out = Vec::new();
+    for chunk in digits.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, d)| acc | d << (18 - 6 * i));
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+proptest! {
+    #[test]
+    fn header_names_match_the_polyfill_expression(rest in proptest::collection::vec(any::<u8>(), 0..48)) {
+        let mut ours = Vec::new();
+        crate::headers::header_name(&rest, &mut ours);
+        prop_assert_eq!(ours, polyfill_header_name(&rest));
+    }
+
+    #[test]
+    fn basic_credentials_round_trip(user in proptest::collection::vec(any::<u8>(), 0..40),
+                                    password in proptest::collection::vec(any::<u8>(), 0..40)) {
+        let value = crate::headers::basic_authorization(&user, &password);
+        prop_assert!(value.starts_with(b"Basic "));
+        let mut plain = user.clone();
+        plain.push(b':');
+        plain.extend_from_slice(&password);
+        prop_assert_eq!(base64_decode(&value[6..]), plain);
     }
 }
