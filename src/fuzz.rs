@@ -242,6 +242,8 @@ fn base64_decode(text: &[u8]) -> Vec<u8> {
 }
 
 proptest! {
+    #![proptest_config(config())]
+
     #[test]
     fn header_names_match_the_polyfill_expression(rest in proptest::collection::vec(any::<u8>(), 0..48)) {
         let mut ours = Vec::new();
