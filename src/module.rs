@@ -160,9 +160,8 @@ extern "C" fn get_status(execute_data: &mut ExecuteData, retval: &mut Zval) {
         if execute_data.parser().parse().is_err() {
             return;
         }
-        let enabled = php::ini_value(Directive::Status.name()).and_then(|v| settings::parse_switch(&v));
-        match (enabled, load_state()) {
-            (Some(true), Some(load)) => {
+        match (status::live::status_enabled(), load_state()) {
+            (true, Some(load)) => {
                 let snapshot = status::live::snapshot(&load.sapi);
                 array_of(&status::fields(&snapshot)).return_to(retval);
             }

@@ -24,7 +24,10 @@ static START: Mutex<Option<(i32, i64)>> = Mutex::new(None);
 #[derive(Clone, Copy)]
 struct RequestClock {
     started: Instant,
-    cpu_us: u64,
+    /// CPU time at the start, taken only while `fpm_compat.status` is on:
+    /// two getrusage() calls per request are a measurable share of a fast
+    /// request, and with status off nobody can read the figure.
+    cpu_us: Option<u64>,
 }
 
 thread_local! {
@@ -34,20 +37,27 @@ thread_local! {
 /// RINIT: one more request accepted; its clocks start.
 pub fn request_started() {
     REQUESTS.fetch_add(1, Ordering::Relaxed);
-    CURRENT.with(|c| c.set(Some(RequestClock { started: Instant::now(), cpu_us: php::cpu_time_us() })));
+    let cpu_us = status_enabled().then(php::cpu_time_us);
+    CURRENT.with(|c| c.set(Some(RequestClock { started: Instant::now(), cpu_us })));
 }
 
 /// RSHUTDOWN: what the request cost, as FPM records it when a request ends.
 pub fn request_ended() {
-    let Some(clock) = CURRENT.with(Cell::take) else { return };
-    let wall_us = micros(clock.started.elapsed().as_micros());
-    let cpu_us = php::cpu_time_us().saturating_sub(clock.cpu_us);
+    let Some(RequestClock { started, cpu_us: Some(cpu_at_start) }) = CURRENT.with(Cell::take) else { return };
+    let wall_us = micros(started.elapsed().as_micros());
+    let cpu_us = php::cpu_time_us().saturating_sub(cpu_at_start);
     let last = LastRequest { cpu_percent: super::cpu_percent(cpu_us, wall_us), memory: php::memory_peak_usage_real() };
     *lock(&LAST) = Some(last);
 }
 
 /// A poisoned lock only means a panic elsewhere while it was held; the plain
 /// data inside is still whole.
+/// `fpm_compat.status` is on in this request.
+pub fn status_enabled() -> bool {
+    use crate::settings::{parse_switch, Directive};
+    php::ini_value(Directive::Status.name()).and_then(|v| parse_switch(&v)) == Some(true)
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
