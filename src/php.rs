@@ -532,17 +532,7 @@ pub fn output_end_all_captured() -> Option<Vec<u8>> {
     // it been started first; OG(active) stays the user's top buffer.
     unsafe {
         let previous_top = (*og).active;
-        let name = "fpm_compat final output";
-        let handler =
-            ffi::php_output_handler_create_internal(name.as_ptr().cast(), name.len(), Some(capture_handler), 0, HANDLER_STDFLAGS);
-        if handler.is_null() {
-            return None;
-        }
-        if ffi::php_output_handler_start(handler) != SUCCESS {
-            let mut h = handler;
-            ffi::php_output_handler_free(&mut h);
-            return None;
-        }
+        let handler = start_output_handler("fpm_compat final output", capture_handler, 0)?;
         let stack = &mut (*og).handlers;
         let elements = stack.elements.cast::<*mut ffi::php_output_handler>();
         let count = stack.top as usize;
@@ -593,26 +583,29 @@ unsafe extern "C" fn tripwire_handler(_ctx: *mut *mut c_void, output: *mut ffi::
 /// an output buffer that treats any later output as reaching a gone client.
 pub fn start_abort_tripwire() -> bool {
     let name = "fpm_compat after finish";
-    // SAFETY: created and started through PHP's API; chunk size 1 makes PHP
-    // hand every write to the handler at once.
+    // Chunk size 1: PHP hands every write to the handler at once.
+    start_output_handler(name, tripwire_handler, 1).is_some()
+}
+
+type OutputHandlerFn = unsafe extern "C" fn(*mut *mut c_void, *mut ffi::php_output_context) -> c_int;
+
+/// Creates an internal output handler and starts it on top of the stack
+/// through PHP's API; None (nothing left behind) if PHP refused it.
+fn start_output_handler(name: &str, func: OutputHandlerFn, chunk_size: usize) -> Option<*mut ffi::php_output_handler> {
+    // SAFETY: PHP copies the name; a handler that did not start is freed.
     unsafe {
-        let handler = ffi::php_output_handler_create_internal(
-            name.as_ptr().cast(),
-            name.len(),
-            Some(tripwire_handler),
-            1,
-            HANDLER_STDFLAGS,
-        );
+        let handler =
+            ffi::php_output_handler_create_internal(name.as_ptr().cast(), name.len(), Some(func), chunk_size, HANDLER_STDFLAGS);
         if handler.is_null() {
-            return false;
+            return None;
         }
         if ffi::php_output_handler_start(handler) != SUCCESS {
             let mut h = handler;
             ffi::php_output_handler_free(&mut h);
-            return false;
+            return None;
         }
+        Some(handler)
     }
-    true
 }
 
 /// `php_handle_aborted_connection()`: connection_status() becomes 1, output
