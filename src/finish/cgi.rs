@@ -2,8 +2,8 @@
 //!
 //! FastCGI: php-cgi's `fcgi_*` functions are hidden, so the request is ended
 //! the protocol's way by hand: flush, then an empty `FCGI_STDOUT` and an
-//! `FCGI_END_REQUEST` record on the request's socket. That ends the response
-//! behind any front-end. It needs the socket and request id from php-cgi's
+//! `FCGI_END_REQUEST` record on the request's socket, then the connection is
+//! closed. That ends the response behind any front-end. It needs the socket and request id from php-cgi's
 //! private request struct, so they are validated first, and a kept-alive
 //! connection (which php-cgi would reuse) falls back to Content-Length
 //! framing, with `X-Accel-Buffering: no` so nginx passes it on at once.

@@ -46,9 +46,10 @@ pub enum LaterOutput {
     /// Into /dev/null: nobody reads it (cli close/detach, plain CGI).
     Nowhere,
     /// Into a connection whose writes now fail, which PHP itself turns into
-    /// an aborted connection (php -S, FastCGI ended by hand).
+    /// an aborted connection (php -S, its socket half-closed).
     FailsOnItsOwn,
-    /// Into a connection that still accepts bytes (Apache, embed).
+    /// Into something that still accepts bytes (Apache's connection, the
+    /// /dev/null behind a FastCGI request ended by hand, the embed host).
     Unobserved,
 }
 
@@ -89,7 +90,7 @@ fn backend(sapi: &str) -> Box<dyn EndResponse> {
         "cli" | "phpdbg" => Box::new(cli::Cli),
         "embed" => Box::new(embed::FlushOnly),
         "cli-server" => Box::new(cli_server::CliServer),
-        "cgi-fcgi" if crate::php::server_var("FCGI_ROLE").is_some() => Box::new(cgi::FastCgi),
+        "cgi-fcgi" if php::server_var("FCGI_ROLE").is_some() => Box::new(cgi::FastCgi),
         "cgi-fcgi" => Box::new(cgi::PlainCgi),
         "apache2handler" => Box::new(framed::ContentLengthFraming { extra_headers: &[], apache: true }),
         _ => Box::new(framed::ContentLengthFraming { extra_headers: &[], apache: false }),
