@@ -511,7 +511,12 @@ unsafe extern "C" fn capture_handler(_ctx: *mut *mut c_void, output: *mut ffi::p
     let input = &(*output).in_;
     if !input.data.is_null() && input.used > 0 {
         let bytes = std::slice::from_raw_parts(input.data.cast::<u8>(), input.used);
-        CAPTURED.with(|c| c.borrow_mut().extend_from_slice(bytes));
+        // try_borrow_mut: nothing in this C callback may panic.
+        CAPTURED.with(|c| {
+            if let Ok(mut captured) = c.try_borrow_mut() {
+                captured.extend_from_slice(bytes);
+            }
+        });
     }
     // Nothing in `out`: the handler eats it all and nothing reaches the SAPI.
     SUCCESS
