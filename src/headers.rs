@@ -27,8 +27,12 @@ pub enum Key<'a> {
 pub trait ServerVars {
     /// An entry's value, opaque to this module.
     type Value: Copy;
+    /// An entry's key as the array holds it, opaque to this module: handed
+    /// back with each `HTTP_*` header so the emitter can name it from what it
+    /// knows of the key (the PHP side caches names by key).
+    type Var: Copy;
     /// Every entry, in order.
-    fn each(&self, visit: impl FnMut(Key<'_>, Self::Value));
+    fn each(&self, visit: impl FnMut(Key<'_>, Self::Var, Self::Value));
     /// The value under a string key if PHP's `isset()` would be true for it.
     fn isset(&self, key: &[u8]) -> Option<Self::Value>;
     fn is_null(&self, value: Self::Value) -> bool;
@@ -45,6 +49,16 @@ pub enum AuthFallback<V> {
 
 pub const AUTHORIZATION: &[u8] = b"Authorization";
 
+/// A header the walk produced, by where its name comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Header<'a, V> {
+    /// From the variable `var`, `HTTP_` followed by `rest`: the name is
+    /// [`header_name`]`(rest)`, left to the emitter to make or look up.
+    Http { var: V, rest: &'a [u8] },
+    /// A fixed name (`Content-Type`, …).
+    Fixed(&'static [u8]),
+}
+
 /// The `CONTENT_*` variables the polyfill copies, with their header names.
 const CONTENT_VARS: [(&[u8], &[u8]); 3] = [
     (b"CONTENT_TYPE", b"Content-Type"),
@@ -53,6 +67,10 @@ const CONTENT_VARS: [(&[u8], &[u8]); 3] = [
 ];
 
 fn content_header(var: &[u8]) -> Option<&'static [u8]> {
+    // Asked of every variable: most fail this one fixed-size compare.
+    if !var.starts_with(b"CONTENT_") {
+        return None;
+    }
     CONTENT_VARS.iter().find(|(v, _)| *v == var).map(|(_, h)| *h)
 }
 
@@ -60,25 +78,28 @@ fn content_header(var: &[u8]) -> Option<&'static [u8]> {
 /// may come twice: the later value replaces the earlier one in place, as a
 /// PHP array assignment does), and returns the `Authorization` fallback to
 /// apply afterwards, if one is due.
-pub fn collect<S: ServerVars>(server: &S, mut emit: impl FnMut(&[u8], S::Value)) -> Option<AuthFallback<S::Value>> {
-    let mut name = Vec::with_capacity(64);
+pub fn collect<S: ServerVars>(
+    server: &S,
+    mut emit: impl FnMut(Header<'_, S::Var>, S::Value),
+) -> Option<AuthFallback<S::Value>> {
     let mut has_authorization = false;
-    server.each(|key, value| {
+    server.each(|key, var, value| {
         let Key::Str(key) = key else { return };
-        let header: &[u8] = if let Some(rest) = key.strip_prefix(b"HTTP_") {
+        let header = if let Some(rest) = key.strip_prefix(b"HTTP_") {
             if content_header(rest).is_some() && server.isset(rest).is_some() {
                 return;
             }
-            header_name(rest, &mut name);
-            &name
+            // header_name(rest) is "Authorization" exactly for these (the
+            // name is not made here; see is_authorization_var's test).
+            if is_authorization_var(rest) {
+                has_authorization = !server.is_null(value);
+            }
+            Header::Http { var, rest }
         } else if let Some(header) = content_header(key) {
-            header
+            Header::Fixed(header)
         } else {
             return;
         };
-        if header == AUTHORIZATION {
-            has_authorization = !server.is_null(value);
-        }
         emit(header, value);
     });
     if has_authorization {
@@ -91,6 +112,13 @@ pub fn collect<S: ServerVars>(server: &S, mut emit: impl FnMut(&[u8], S::Value))
     } else {
         server.isset(b"PHP_AUTH_DIGEST").map(AuthFallback::Value)
     }
+}
+
+/// Whether `header_name(rest) == "Authorization"`: the naming maps a byte
+/// to a letter only from that letter in either case, and nothing else to it.
+#[inline]
+pub fn is_authorization_var(rest: &[u8]) -> bool {
+    rest.eq_ignore_ascii_case(b"AUTHORIZATION")
 }
 
 /// `str_replace(' ', '-', ucwords(strtolower(str_replace('_', ' ', $rest))))`
@@ -165,6 +193,43 @@ fn base64_into(input: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// When to hold `$_SERVER` for the repeat cache. Holding it makes PHP copy
+/// the whole array at the script's next write to it, and a hold that then
+/// answers no repeat made that copy for nothing: a script that writes
+/// `$_SERVER` before every call would pay it on every call. So after a hold
+/// that answered nothing, the next 2, 4, 8, then (at most) 16 fresh
+/// computations hold nothing; a hold that answers a repeat ends the back-off.
+/// Only the cost changes, never the answer. Per thread and per request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HoldBackoff {
+    unused_in_a_row: u32,
+    /// Fresh computations still to go without holding.
+    skip: u32,
+}
+
+impl HoldBackoff {
+    pub const NEW: Self = HoldBackoff { unused_in_a_row: 0, skip: 0 };
+    const MAX_SKIP_LOG2: u32 = 4;
+
+    pub fn hold_ended(&mut self, reused: bool) {
+        if reused {
+            *self = Self::NEW;
+        } else {
+            self.unused_in_a_row = (self.unused_in_a_row + 1).min(Self::MAX_SKIP_LOG2);
+            self.skip = 1 << self.unused_in_a_row;
+        }
+    }
+
+    /// Whether this fresh computation may hold `$_SERVER`.
+    pub fn may_hold(&mut self) -> bool {
+        if self.skip == 0 {
+            return true;
+        }
+        self.skip -= 1;
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,9 +239,10 @@ mod tests {
 
     impl ServerVars for Model {
         type Value = Option<&'static str>;
-        fn each(&self, mut visit: impl FnMut(Key<'_>, Self::Value)) {
+        type Var = ();
+        fn each(&self, mut visit: impl FnMut(Key<'_>, (), Self::Value)) {
             for (k, v) in &self.0 {
-                visit(*k, *v);
+                visit(*k, (), *v);
             }
         }
         fn isset(&self, key: &[u8]) -> Option<Self::Value> {
@@ -203,7 +269,17 @@ mod tests {
                 None => out.push((name, value)),
             }
         };
-        let fallback = collect(&model, |name, value| set(name, value.map(str::to_string)));
+        let fallback = collect(&model, |header, value| {
+            let mut name = Vec::new();
+            let name = match header {
+                Header::Http { rest, .. } => {
+                    header_name(rest, &mut name);
+                    &name
+                }
+                Header::Fixed(name) => name,
+            };
+            set(name, value.map(str::to_string))
+        });
         match fallback {
             None => {}
             Some(AuthFallback::Value(v)) => set(AUTHORIZATION, v.map(str::to_string)),
@@ -240,6 +316,33 @@ mod tests {
     fn other_whitespace_starts_a_word_but_stays() {
         assert_eq!(name("A\tB_C\nD"), "A\tB-C\nD");
         assert_eq!(name("A\x0bb\x0cc\rd"), "A\x0bB\x0cC\rD");
+    }
+
+    /// The name has the variable's length and each byte depends only on
+    /// itself and the one before, so every one-byte change of every
+    /// case-mix of the bytes decides the equivalence (a word break before a
+    /// byte already makes the byte before it a non-letter).
+    #[test]
+    fn authorization_var_is_exactly_the_authorization_name() {
+        let base = b"AUTHORIZATION";
+        for case_mask in [0u16, 0x1fff, 0x0aaa, 0x1555, 0x0001, 0x1000] {
+            let mixed: Vec<u8> = base
+                .iter()
+                .enumerate()
+                .map(|(i, b)| if case_mask & (1 << i) != 0 { b.to_ascii_lowercase() } else { *b })
+                .collect();
+            for at in 0..mixed.len() {
+                for byte in 0..=255u8 {
+                    let mut rest = mixed.clone();
+                    rest[at] = byte;
+                    let mut out = Vec::new();
+                    header_name(&rest, &mut out);
+                    assert_eq!(out == AUTHORIZATION, is_authorization_var(&rest), "{rest:?}");
+                }
+            }
+        }
+        assert!(!is_authorization_var(b"AUTHORIZATION_"));
+        assert!(!is_authorization_var(b""));
     }
 
     #[test]
@@ -326,5 +429,36 @@ mod tests {
         for (password, expected) in cases {
             assert_eq!(basic_authorization(b"u", password), expected.as_bytes());
         }
+    }
+
+    /// How many of `fresh` computations in a row would hold, the holds
+    /// answering no repeat.
+    fn holds_among(backoff: &mut HoldBackoff, fresh: usize) -> usize {
+        let mut holds = 0;
+        for _ in 0..fresh {
+            if backoff.may_hold() {
+                holds += 1;
+                backoff.hold_ended(false);
+            }
+        }
+        holds
+    }
+
+    #[test]
+    fn unused_holds_back_off_to_one_in_seventeen() {
+        let mut backoff = HoldBackoff::NEW;
+        // Holds at computations 1, 4, 9, 18, 35, 52, …
+        assert_eq!(holds_among(&mut backoff, 35), 5);
+        assert_eq!(holds_among(&mut backoff, 17 * 10), 10);
+    }
+
+    #[test]
+    fn a_reused_hold_ends_the_backoff() {
+        let mut backoff = HoldBackoff::NEW;
+        holds_among(&mut backoff, 100);
+        while !backoff.may_hold() {}
+        backoff.hold_ended(true);
+        assert_eq!(backoff, HoldBackoff::NEW);
+        assert!(backoff.may_hold());
     }
 }

@@ -12,7 +12,7 @@ use ext_php_rs::types::Zval;
 use ext_php_rs::zend::{ExecuteData, ModuleEntry};
 
 use crate::finish;
-use crate::headers::{self, AuthFallback};
+use crate::headers::{self, AuthFallback, Header, HoldBackoff};
 use crate::php::{self, IniDirective, InternalHandler, PhpArray};
 use crate::registry::{self, Decision, Shim, ShimKind};
 use crate::settings::{self, Directive, FunctionsSetting};
@@ -104,27 +104,38 @@ extern "C" fn request_headers(execute_data: &mut ExecuteData, retval: &mut Zval)
             PhpArray::new().return_to(retval);
             return;
         };
-        if let Some((held_server, headers)) = LAST_HEADERS.take() {
-            let unchanged = server.same_as(&held_server);
-            if unchanged {
-                headers.return_to(retval);
-            }
-            LAST_HEADERS.set(Some((held_server, headers)));
-            if unchanged {
+        let mut stale = None;
+        if let Some(mut last) = LAST_HEADERS.take() {
+            if server.same_as(&last.server) {
+                last.headers.return_to(retval);
+                last.reused = true;
+                LAST_HEADERS.set(Some(last));
                 return;
             }
+            update_backoff(|b| b.hold_ended(last.reused));
+            // Released last: releasing may run destructors (PHP code).
+            stale = Some(last);
         }
         let Some((headers, pure)) = headers_from(&server) else { return };
-        match server.hold().filter(|_| pure) {
-            Some(held_server) => {
+        let held_server = if pure && update_backoff(HoldBackoff::may_hold) { server.hold() } else { None };
+        match held_server {
+            Some(server) => {
                 let headers = headers.into_held();
                 headers.return_to(retval);
-                // Dropped after the swap: releasing may run destructors.
-                drop(LAST_HEADERS.replace(Some((held_server, headers))));
+                drop(LAST_HEADERS.replace(Some(LastHeaders { server, headers, reused: false })));
             }
             None => headers.return_to(retval),
         }
+        drop(stale);
     });
+}
+
+/// A held `$_SERVER` and the headers made from it.
+struct LastHeaders {
+    server: php::HeldArray,
+    headers: php::HeldArray,
+    /// Whether it answered a repeat.
+    reused: bool,
 }
 
 thread_local! {
@@ -133,15 +144,32 @@ thread_local! {
     /// Frameworks ask for the headers several times per request; this
     /// answers the repeats with the same (copy-on-write) array. Per thread
     /// and per request: released at RSHUTDOWN.
-    static LAST_HEADERS: std::cell::Cell<Option<(php::HeldArray, php::HeldArray)>> = const { std::cell::Cell::new(None) };
+    static LAST_HEADERS: std::cell::Cell<Option<LastHeaders>> = const { std::cell::Cell::new(None) };
+    static HOLD_BACKOFF: std::cell::Cell<HoldBackoff> = const { std::cell::Cell::new(HoldBackoff::NEW) };
+}
+
+fn update_backoff<T>(f: impl FnOnce(&mut HoldBackoff) -> T) -> T {
+    HOLD_BACKOFF.with(|cell| {
+        let mut backoff = cell.get();
+        let out = f(&mut backoff);
+        cell.set(backoff);
+        out
+    })
 }
 
 /// The polyfill's array from `$_SERVER`, and whether making it ran no PHP
 /// code and raised nothing (so a repeat may reuse it). None if converting
 /// the credentials threw (the exception is pending).
 fn headers_from(server: &php::ServerArray) -> Option<(PhpArray, bool)> {
-    let mut out = PhpArray::new();
-    let fallback = headers::collect(server, |name, value| out.set_server_value(name, value));
+    // Sized once for at most every entry (a few hundred bytes spare) rather
+    // than grown, each growth rehashing what is in it.
+    let mut out = PhpArray::with_capacity(u32::try_from(server.len()).unwrap_or(u32::MAX));
+    let fallback = php::with_header_names(|names| {
+        headers::collect(server, |header, value| match header {
+            Header::Http { var, rest } => out.set_header(names, var, rest, value),
+            Header::Fixed(name) => out.set_server_value(name, value),
+        })
+    });
     let mut pure = true;
     match fallback {
         None => {}
@@ -273,6 +301,7 @@ unsafe extern "C" fn request_shutdown(_type: i32, _module_number: i32) -> i32 {
     php::no_unwind("RSHUTDOWN", php::SUCCESS, || {
         status::live::request_ended();
         drop(LAST_HEADERS.take());
+        HOLD_BACKOFF.set(HoldBackoff::NEW);
         php::SUCCESS
     })
 }
