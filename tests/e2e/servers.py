@@ -175,17 +175,24 @@ class BuiltinServer(Server):
         wait_for_port(self.port, proc)
 
 
-class PhpCgiFastCgi:
-    """php-cgi -b: a FastCGI backend on its own port."""
+class FastCgiBackend:
+    """A FastCGI backend on its own port, run as part of `server`."""
 
     def __init__(self, server, children=4):
         self.server = server
         self.port = free_port()
         self.children = children
 
+    def scan_dir(self, sapi):
+        return self.server.work.scan_dir(sapi, self.server.ini, self.server.extension)
+
+
+class PhpCgiFastCgi(FastCgiBackend):
+    """php-cgi -b."""
+
     def start(self):
         env = {
-            "PHP_INI_SCAN_DIR": self.server.work.scan_dir("cgi", self.server.ini, self.server.extension),
+            "PHP_INI_SCAN_DIR": self.scan_dir("cgi"),
             "PHP_FCGI_CHILDREN": str(self.children),
             "PHP_FCGI_MAX_REQUESTS": "10000",
         }
@@ -193,13 +200,8 @@ class PhpCgiFastCgi:
         wait_for_port(self.port, proc)
 
 
-class PhpFpm:
-    """php-fpm with one static pool on its own port: the reference."""
-
-    def __init__(self, server, children=4):
-        self.server = server
-        self.port = free_port()
-        self.children = children
+class PhpFpm(FastCgiBackend):
+    """php-fpm with one static pool: the reference."""
 
     def start(self):
         w = self.server.work.path
@@ -218,7 +220,7 @@ catch_workers_output = yes
 decorate_workers_output = no
 php_admin_value[error_log] = {self.server.work.php_log}
 """)
-        env = {"PHP_INI_SCAN_DIR": self.server.work.scan_dir("fpm", self.server.ini, self.server.extension)}
+        env = {"PHP_INI_SCAN_DIR": self.scan_dir("fpm")}
         proc = self.server.spawn(["php-fpm8.2", "-F", "-R", "-y", str(conf)], env=env)
         wait_for_port(self.port, proc)
 
