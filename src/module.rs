@@ -247,31 +247,12 @@ fn ini_directives() -> Vec<IniDirective> {
         .iter()
         .zip(HANDLERS)
         .map(|(d, on_modify)| IniDirective {
-            name: directive_cstr(*d),
-            default: default_cstr(*d),
+            name: d.c_name(),
+            default: d.c_default(),
             system_only: d.system_only(),
             on_modify,
         })
         .collect()
-}
-
-fn directive_cstr(d: Directive) -> &'static std::ffi::CStr {
-    match d {
-        Directive::Functions => c"fpm_compat.functions",
-        Directive::CliFinish => c"fpm_compat.cli_finish",
-        Directive::AfterFinish => c"fpm_compat.after_finish",
-        Directive::Status => c"fpm_compat.status",
-        Directive::SessionClose => c"fpm_compat.session_close",
-    }
-}
-
-fn default_cstr(d: Directive) -> &'static std::ffi::CStr {
-    match d {
-        Directive::Functions => c"all",
-        Directive::CliFinish => c"keep",
-        Directive::AfterFinish => c"discard",
-        Directive::Status | Directive::SessionClose => c"0",
-    }
 }
 
 unsafe extern "C" fn module_startup(_type: i32, module_number: i32) -> i32 {

@@ -332,29 +332,20 @@ pub fn flush_c_stdio() {
 pub fn stdio_to_dev_null(stdin_too: bool) {
     let std_fds: &[c_int] = if stdin_too { &[0, 1, 2] } else { &[1, 2] };
     let identities: Vec<(u64, u64)> = std_fds.iter().filter_map(|&fd| file_identity(fd)).collect();
-    let mut targets: Vec<c_int> = std_fds.to_vec();
-    if let Ok(entries) = std::fs::read_dir("/proc/self/fd") {
-        for entry in entries.flatten() {
-            let Some(fd) = entry.file_name().to_str().and_then(|n| n.parse::<c_int>().ok()) else { continue };
-            if fd > 2 && file_identity(fd).is_some_and(|id| identities.contains(&id)) {
-                targets.push(fd);
-            }
-        }
+    let copies: Vec<c_int> = open_descriptors()
+        .into_iter()
+        .filter(|&fd| fd > 2 && file_identity(fd).is_some_and(|id| identities.contains(&id)))
+        .collect();
+    // In place: PHP's STDOUT/STDERR streams keep working (into /dev/null).
+    for fd in std_fds.iter().copied().chain(copies) {
+        replace_with_dev_null(fd);
     }
-    // SAFETY: plain descriptor calls; dup2 replaces the descriptors in place,
-    // so PHP's STDOUT/STDERR streams keep working (into /dev/null).
-    unsafe {
-        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
-        if null < 0 {
-            return;
-        }
-        for fd in targets {
-            if fd != null {
-                libc::dup2(null, fd);
-            }
-        }
-        libc::close(null);
-    }
+}
+
+/// The descriptors this process has open (/proc/self/fd).
+fn open_descriptors() -> Vec<c_int> {
+    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else { return Vec::new() };
+    entries.flatten().filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok())).collect()
 }
 
 /// (device, inode) of what a descriptor refers to: the same pipe, socket or
@@ -701,29 +692,19 @@ pub fn replace_with_dev_null(fd: c_int) {
     }
 }
 
-/// Descriptors of this process that are connected sockets, with their peer
-/// and local addresses.
-pub fn connected_sockets() -> Vec<(c_int, std::net::SocketAddr, std::net::SocketAddr)> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else { return found };
-    for entry in entries.flatten() {
-        let Some(fd) = entry.file_name().to_str().and_then(|n| n.parse::<c_int>().ok()) else { continue };
-        if let (Some(peer), Some(local)) = (socket_addr(fd, true), socket_addr(fd, false)) {
-            found.push((fd, peer, local));
-        }
-    }
-    found
+/// Descriptors of this process that are connected IP sockets, with their
+/// peer's address.
+pub fn connected_sockets() -> Vec<(c_int, std::net::SocketAddr)> {
+    open_descriptors().into_iter().filter_map(|fd| Some((fd, peer_addr(fd)?))).collect()
 }
 
-fn socket_addr(fd: c_int, peer: bool) -> Option<std::net::SocketAddr> {
+fn peer_addr(fd: c_int) -> Option<std::net::SocketAddr> {
     use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-    // SAFETY: getpeername/getsockname fill a sockaddr_storage of the given size.
+    // SAFETY: getpeername fills a sockaddr_storage of the given size.
     unsafe {
         let mut storage: libc::sockaddr_storage = std::mem::zeroed();
         let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        let addr = std::ptr::from_mut(&mut storage).cast::<libc::sockaddr>();
-        let rc = if peer { libc::getpeername(fd, addr, &mut len) } else { libc::getsockname(fd, addr, &mut len) };
-        if rc != 0 {
+        if libc::getpeername(fd, std::ptr::from_mut(&mut storage).cast(), &mut len) != 0 {
             return None;
         }
         match storage.ss_family as c_int {
@@ -740,31 +721,30 @@ fn socket_addr(fd: c_int, peer: bool) -> Option<std::net::SocketAddr> {
     }
 }
 
+/// An int-sized SOL_SOCKET option of `fd`; None if `fd` is no socket.
+fn socket_option(fd: c_int, option: c_int) -> Option<c_int> {
+    let mut value: c_int = 0;
+    let mut len = std::mem::size_of::<c_int>() as libc::socklen_t;
+    // SAFETY: getsockopt into an int we own, with its size.
+    let rc = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, option, std::ptr::from_mut(&mut value).cast(), &mut len) };
+    (rc == 0).then_some(value)
+}
+
 /// Whether `fd` is a listening socket (SO_ACCEPTCONN).
 pub fn is_listening_socket(fd: c_int) -> bool {
-    // SAFETY: getsockopt with an int-sized option.
-    unsafe {
-        let mut value: c_int = 0;
-        let mut len = std::mem::size_of::<c_int>() as libc::socklen_t;
-        libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_ACCEPTCONN, std::ptr::from_mut(&mut value).cast(), &mut len) == 0
-            && value != 0
-    }
+    socket_option(fd, libc::SO_ACCEPTCONN).is_some_and(|v| v != 0)
 }
 
 /// Whether `fd` is a connected stream socket (TCP or Unix).
 pub fn is_connected_socket(fd: c_int) -> bool {
-    // SAFETY: getsockopt/getpeername on a descriptor number.
+    if socket_option(fd, libc::SO_TYPE) != Some(libc::SOCK_STREAM) {
+        return false;
+    }
+    // SAFETY: getpeername into a sockaddr_storage of the given size.
     unsafe {
-        let mut kind: c_int = 0;
-        let mut len = std::mem::size_of::<c_int>() as libc::socklen_t;
-        if libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, std::ptr::from_mut(&mut kind).cast(), &mut len) != 0
-            || kind != libc::SOCK_STREAM
-        {
-            return false;
-        }
         let mut storage: libc::sockaddr_storage = std::mem::zeroed();
-        let mut alen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        libc::getpeername(fd, std::ptr::from_mut(&mut storage).cast(), &mut alen) == 0
+        let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        libc::getpeername(fd, std::ptr::from_mut(&mut storage).cast(), &mut len) == 0
     }
 }
 

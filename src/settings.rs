@@ -4,6 +4,8 @@
 //! does not parse is never fatal: the caller warns with [`Directive::complaint`]
 //! and PHP keeps the default in force.
 
+use std::ffi::CStr;
+
 use crate::registry::Shim;
 
 /// `fpm_compat.cli_finish`: what finishing means where there is no client
@@ -63,21 +65,31 @@ impl Directive {
     ];
 
     pub fn name(self) -> &'static str {
-        match self {
-            Directive::Functions => "fpm_compat.functions",
-            Directive::CliFinish => "fpm_compat.cli_finish",
-            Directive::AfterFinish => "fpm_compat.after_finish",
-            Directive::Status => "fpm_compat.status",
-            Directive::SessionClose => "fpm_compat.session_close",
-        }
+        self.c_name().to_str().unwrap_or_default()
     }
 
     pub fn default_value(self) -> &'static str {
+        self.c_default().to_str().unwrap_or_default()
+    }
+
+    /// The name as PHP's INI table takes it (NUL-terminated).
+    pub fn c_name(self) -> &'static CStr {
         match self {
-            Directive::Functions => "all",
-            Directive::CliFinish => "keep",
-            Directive::AfterFinish => "discard",
-            Directive::Status | Directive::SessionClose => "0",
+            Directive::Functions => c"fpm_compat.functions",
+            Directive::CliFinish => c"fpm_compat.cli_finish",
+            Directive::AfterFinish => c"fpm_compat.after_finish",
+            Directive::Status => c"fpm_compat.status",
+            Directive::SessionClose => c"fpm_compat.session_close",
+        }
+    }
+
+    /// The default as PHP's INI table takes it (NUL-terminated).
+    pub fn c_default(self) -> &'static CStr {
+        match self {
+            Directive::Functions => c"all",
+            Directive::CliFinish => c"keep",
+            Directive::AfterFinish => c"discard",
+            Directive::Status | Directive::SessionClose => c"0",
         }
     }
 

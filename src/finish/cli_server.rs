@@ -21,9 +21,9 @@ impl EndResponse for CliServer {
         };
         let socket = php::connected_sockets()
             .into_iter()
-            .find(|(_, peer, _)| canonical(*peer) == client);
+            .find(|(_, peer)| canonical(*peer) == client);
         match socket {
-            Some((fd, _, _)) if php::shutdown_write(fd) => Outcome::Finished(LaterOutput::FailsOnItsOwn),
+            Some((fd, _)) if php::shutdown_write(fd) => Outcome::Finished(LaterOutput::FailsOnItsOwn),
             _ => Outcome::NotEnded(format!("cannot find the connection to the client {client}")),
         }
     }
