@@ -6,6 +6,7 @@
 //! declarations; everything PHP calls into is a thin `extern "C"` shell that
 //! cannot let a Rust panic unwind into C.
 
+pub mod apache;
 pub mod fastcgi;
 pub mod headers;
 pub mod registry;

@@ -281,6 +281,7 @@ unsafe extern "C" fn request_startup(_type: i32, _module_number: i32) -> i32 {
 unsafe extern "C" fn request_shutdown(_type: i32, _module_number: i32) -> i32 {
     php::no_unwind("RSHUTDOWN", php::SUCCESS, || {
         status::live::request_ended();
+        finish::request_ending();
         drop(LAST_HEADERS.take());
         HOLD_BACKOFF.set(HoldBackoff::NEW);
         php::SUCCESS
@@ -298,6 +299,8 @@ unsafe extern "C" fn module_info(module: *mut ModuleEntry) {
                 php::info_row(&format!("{}()", shim.name()), decision.describe());
             }
         }
+        let refusal = finish::last_refusal();
+        php::info_row("Last finish that returned false", refusal.as_deref().unwrap_or("none in this process"));
         php::info_row("Thread safety", if php::ZTS { "enabled (ZTS)" } else { "disabled (NTS)" });
         php::info_table_end();
         php::info_ini_entries(module);

@@ -436,6 +436,51 @@ pub fn server_context() -> *mut c_void {
     unsafe { (*ffi::ext_php_rs_sapi_globals()).server_context }
 }
 
+/// mod_php's request, if `SG(server_context)` reads as its live request.
+pub fn apache_request() -> Result<crate::apache::Request, crate::apache::Refusal> {
+    // SAFETY: only called under the apache2handler SAPI, during a request,
+    // on its thread; from_server_context validates what it reads.
+    unsafe {
+        let sg = ffi::ext_php_rs_sapi_globals();
+        crate::apache::Request::from_server_context((*sg).server_context, (*sg).request_info.request_method)
+    }
+}
+
+/// Sets the status of mod_php's request, ended earlier, back to `status`.
+pub fn apache_restore_status(status: c_int) {
+    // SAFETY: as in apache_request.
+    unsafe {
+        let sg = ffi::ext_php_rs_sapi_globals();
+        if let Some(r) = crate::apache::Request::ended_from_server_context((*sg).server_context, (*sg).request_info.request_method) {
+            r.set_status(status);
+        }
+    }
+}
+
+/// Writes a line to the error log the way PHP logs its own errors (the
+/// `error_log` file, else the server's log, else stderr) without raising
+/// anything a user error handler would see. Each distinct message once per
+/// process: a busy server must not log it on every request.
+pub fn log_once(message: &str) {
+    extern "C" {
+        fn php_log_err_with_severity(message: *const c_char, syslog_type: c_int);
+    }
+    static LOGGED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let first = match LOGGED.lock() {
+        Ok(mut logged) if !logged.iter().any(|m| m == message) => {
+            logged.push(message.to_string());
+            true
+        }
+        _ => false,
+    };
+    if first {
+        let text = c_message(&format!("fpm_compat: {message}"));
+        // SAFETY: a C string; PHP copies it. LOG_WARNING: Apache's default
+        // LogLevel (warn) would drop a notice.
+        unsafe { php_log_err_with_severity(text.as_ptr(), libc::LOG_WARNING) }
+    }
+}
+
 /// Writes through the output layer (buffers, then the SAPI).
 pub fn output_write(bytes: &[u8]) {
     // SAFETY: the bytes are copied by the output layer.

@@ -62,7 +62,7 @@ impl EndResponse for PlainCgi {
         if php::ZTS {
             php::stdio_to_dev_null(false);
         } else if let Err(reason) = php::detach_into_child() {
-            php::warn(&format!("fastcgi_finish_request(): cannot detach from the web server ({reason}); the server may stop the script"), false);
+            php::log_once(&format!("cannot detach from the web server ({reason}); the server may stop the script"));
             php::stdio_to_dev_null(false);
         }
         Outcome::Finished(LaterOutput::Nowhere)

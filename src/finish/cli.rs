@@ -23,12 +23,11 @@ impl EndResponse for Cli {
             CliFinish::Detach => {
                 flush_everything();
                 if php::ZTS {
-                    php::warn(
-                        "fastcgi_finish_request(): fpm_compat.cli_finish=detach needs fork(), which is unsafe in a thread-safe (ZTS) PHP; closing stdout instead",
-                        false,
+                    php::log_once(
+                        "fpm_compat.cli_finish=detach needs fork(), which is unsafe in a thread-safe (ZTS) PHP; closing stdout instead",
                     );
                 } else if let Err(reason) = php::detach_into_child() {
-                    php::warn(&format!("fastcgi_finish_request(): cannot detach ({reason}); closing stdout instead"), false);
+                    php::log_once(&format!("fpm_compat.cli_finish=detach: cannot fork ({reason}); closing stdout instead"));
                 } else {
                     return Outcome::Finished(LaterOutput::Nowhere);
                 }

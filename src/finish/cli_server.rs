@@ -24,7 +24,7 @@ impl EndResponse for CliServer {
             .find(|(_, peer)| canonical(*peer) == client);
         match socket {
             Some((fd, _)) if php::shutdown_write(fd) => Outcome::Finished(LaterOutput::FailsOnItsOwn),
-            _ => Outcome::NotEnded(format!("cannot find the connection to the client {client}")),
+            _ => Outcome::NotEnded("cannot find the connection to the client (REMOTE_ADDR:REMOTE_PORT)".into()),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! with the FINAL flag), send the headers, then end the response the SAPI's
 //! way. Each SAPI family lives in its own module behind [`EndResponse`].
 
+mod apache;
 mod cgi;
 mod cli;
 mod cli_server;
@@ -60,7 +61,9 @@ pub enum Outcome {
     Finished(LaterOutput),
     /// Nothing was ended and nothing touched (`fpm_compat.cli_finish=keep`).
     Kept,
-    /// The response could not be ended early; the reason is raised as a warning.
+    /// The response could not be ended early, for this reason (logged, and
+    /// shown by `php --ri`; never raised: frameworks turn warnings into
+    /// exceptions, which would append an error page to a sent response).
     NotEnded(String),
 }
 
@@ -92,7 +95,7 @@ fn backend(sapi: &str) -> Box<dyn EndResponse> {
         "cli-server" => Box::new(cli_server::CliServer),
         "cgi-fcgi" if php::server_var("FCGI_ROLE").is_some() => Box::new(cgi::FastCgi),
         "cgi-fcgi" => Box::new(cgi::PlainCgi),
-        "apache2handler" => Box::new(framed::ContentLengthFraming { extra_headers: &[], apache: true }),
+        "apache2handler" => Box::new(apache::ModPhp),
         _ => Box::new(framed::ContentLengthFraming { extra_headers: &[], apache: false }),
     }
 }
@@ -112,16 +115,37 @@ pub fn finish_request(sapi: &str) -> bool {
             true
         }
         Outcome::Kept => true,
+        // As php-fpm: a client that hung up before the call does not make
+        // it fail; nobody is left to wait for the response.
         Outcome::NotEnded(_) if client_gone => {
             php::output_disable();
-            php::warn("fastcgi_finish_request(): the client hung up before its response was complete; the script runs on", false);
-            false
+            true
         }
         Outcome::NotEnded(reason) => {
-            php::warn(&format!("fastcgi_finish_request(): {reason}"), false);
+            not_ended(&reason);
             false
         }
     }
+}
+
+/// The last reason a response could not be ended early, in this process.
+static LAST_REFUSAL: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+fn not_ended(reason: &str) {
+    if let Ok(mut last) = LAST_REFUSAL.lock() {
+        *last = Some(reason.to_string());
+    }
+    php::log_once(&format!("fastcgi_finish_request() returned false: {reason}"));
+}
+
+/// For `php --ri`: why the last call in this process returned false.
+pub fn last_refusal() -> Option<String> {
+    LAST_REFUSAL.lock().ok().and_then(|last| last.clone())
+}
+
+/// Called at the end of every request.
+pub fn request_ending() {
+    apache::request_ending();
 }
 
 fn after_finish(request: &RequestSettings, later: LaterOutput) {
