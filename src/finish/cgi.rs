@@ -27,18 +27,17 @@ impl EndResponse for FastCgi {
         };
         end_output_and_send_headers();
         php::flush();
-        if php::write_all(fd, &end_request_records(id)) {
-            // nginx (without fastcgi_keep_conn) waits for the connection to
-            // close, not for the end record. A half-close would make
-            // php-cgi's own end record, written at request end, raise
-            // SIGPIPE; so the socket is swapped for /dev/null, after
-            // draining unread input so the close is a clean FIN.
-            php::drain_input(fd);
-            php::replace_with_dev_null(fd);
-            Outcome::Finished(LaterOutput::Unobserved)
-        } else {
-            Outcome::NotEnded("writing the FastCGI end-of-request record failed; the client may have gone".into())
-        }
+        // A failed write means the front-end dropped the connection (its
+        // client went): nobody waits, which php-fpm also calls success.
+        php::write_all(fd, &end_request_records(id));
+        // nginx (without fastcgi_keep_conn) waits for the connection to
+        // close, not for the end record. A half-close would make php-cgi's
+        // own end record, written at request end, raise SIGPIPE; so the
+        // socket is swapped for /dev/null, after draining unread input so
+        // the close is a clean FIN.
+        php::drain_input(fd);
+        php::replace_with_dev_null(fd);
+        Outcome::Finished(LaterOutput::Unobserved)
     }
 }
 
