@@ -105,6 +105,20 @@ pub struct ConnRec {
     pub output_filters: *mut Filter,
     sbh: *mut c_void,
     pub bucket_alloc: *mut BucketAlloc,
+    cs: *mut c_void,
+    data_in_input_filters: c_int,
+    data_in_output_filters: c_int,
+    /// `clogging_input_filters:1` and `double_reverse:2`.
+    bitfields: c_uint,
+    aborted: c_uint,
+    pub keepalive: c_int,
+    keepalives: c_int,
+    log: *const c_void,
+    log_id: *const c_char,
+    /// Debian's APR has threads (`APR_HAS_THREADS`).
+    current_thread: *mut c_void,
+    /// Set on HTTP/2's per-stream connections: the socket is the master's.
+    pub master: *mut ConnRec,
 }
 
 /// `struct ap_filter_t`.
@@ -140,6 +154,10 @@ struct PhpStruct {
 /// (compression, includes, mod_php's own buffer), the rest to HTTP framing
 /// and the connection.
 const AP_FTYPE_PROTOCOL: c_int = 30;
+/// `AP_CONN_CLOSE` of `ap_conn_keepalive_e`.
+const AP_CONN_CLOSE: c_int = 1;
+/// HTTP/2 as `request_rec.proto_num` counts it.
+const HTTP_2: c_int = 2000;
 const APR_SUCCESS: c_int = 0;
 
 /// `struct apr_bucket_brigade`: a ring of buckets headed by `list`.
@@ -165,6 +183,9 @@ struct Api {
     flush_create: unsafe extern "C" fn(*mut BucketAlloc) -> *mut Link,
     pass_brigade: unsafe extern "C" fn(*mut Filter, *mut Brigade) -> c_int,
     remove_output_filter: unsafe extern "C" fn(*mut Filter) -> c_int,
+    eoc_create: unsafe extern "C" fn(*mut BucketAlloc) -> *mut Link,
+    conn_socket: unsafe extern "C" fn(*mut ConnRec) -> *mut c_void,
+    os_sock_get: unsafe extern "C" fn(*mut c_int, *mut c_void) -> c_int,
 }
 
 fn api() -> Option<&'static Api> {
@@ -180,6 +201,9 @@ fn api() -> Option<&'static Api> {
                 flush_create: std::mem::transmute(symbol(c"apr_bucket_flush_create")?),
                 pass_brigade: std::mem::transmute(symbol(c"ap_pass_brigade")?),
                 remove_output_filter: std::mem::transmute(symbol(c"ap_remove_output_filter")?),
+                eoc_create: std::mem::transmute(symbol(c"ap_bucket_eoc_create")?),
+                conn_socket: std::mem::transmute(symbol(c"ap_get_conn_socket")?),
+                os_sock_get: std::mem::transmute(symbol(c"apr_os_sock_get")?),
             })
         }
     })
@@ -300,6 +324,40 @@ impl Request {
     }
 }
 
+impl Request {
+    /// After [`Request::end_response`], ends the HTTP/1.x connection too:
+    /// an end-of-connection bucket (mod_ssl sends its TLS close_notify on
+    /// it), no keep-alive, and the client socket's descriptor for a
+    /// half-close. A client whose response is framed by the connection's
+    /// end (HTTP/1.0) is then complete, and a keep-alive client that was not
+    /// told `Connection: close` (the headers had gone out) sees the
+    /// connection end instead of queueing its next request behind the
+    /// script. None under HTTP/2, whose streams share the connection.
+    pub fn end_connection(&self) -> Option<c_int> {
+        let api = api()?;
+        // SAFETY: a validated request on its own thread; the connection
+        // outlives it.
+        unsafe {
+            let r = self.0;
+            let c = (*r).connection;
+            if !(*c).master.is_null() || (*r).proto_num >= HTTP_2 {
+                return None;
+            }
+            (*c).keepalive = AP_CONN_CLOSE;
+            let bb = (api.brigade_create)((*r).pool, (*c).bucket_alloc);
+            if bb.is_null() {
+                return None;
+            }
+            insert_tail(bb, (api.eoc_create)((*c).bucket_alloc));
+            (api.pass_brigade)((*c).output_filters, bb);
+            (api.brigade_cleanup)(bb.cast());
+            let socket = (api.conn_socket)(c);
+            let mut fd: c_int = -1;
+            (!socket.is_null() && (api.os_sock_get)(&mut fd, socket) == APR_SUCCESS && fd >= 0).then_some(fd)
+        }
+    }
+}
+
 /// `APR_BRIGADE_INSERT_TAIL` (a macro in APR): the bucket's link is its
 /// first field and the brigade's ring head stands in for the sentinel.
 unsafe fn insert_tail(bb: *mut Brigade, bucket: *mut Link) {
@@ -329,6 +387,9 @@ mod tests {
             ("request_rec", "output_filters", offset_of!(super::RequestRec, output_filters)),
             ("conn_rec", "output_filters", offset_of!(super::ConnRec, output_filters)),
             ("conn_rec", "bucket_alloc", offset_of!(super::ConnRec, bucket_alloc)),
+            ("conn_rec", "aborted", offset_of!(super::ConnRec, aborted)),
+            ("conn_rec", "keepalive", offset_of!(super::ConnRec, keepalive)),
+            ("conn_rec", "master", offset_of!(super::ConnRec, master)),
             ("ap_filter_t", "frec", offset_of!(super::Filter, frec)),
             ("ap_filter_t", "next", offset_of!(super::Filter, next)),
             ("ap_filter_t", "r", offset_of!(super::Filter, r)),
@@ -344,7 +405,7 @@ mod tests {
             let ty = if ty.starts_with("apr_") { format!("struct {ty}") } else { (*ty).to_string() };
             c += &format!("  printf(\"%zu\\n\", offsetof({ty}, {field}));\n");
         }
-        c += &format!("  printf(\"%d\\n\", (int)AP_FTYPE_PROTOCOL);\n  return 0;\n}}\n");
+        c += "  printf(\"%d\\n%d\\n\", (int)AP_FTYPE_PROTOCOL, (int)AP_CONN_CLOSE);\n  return 0;\n}\n";
         std::fs::write(dir.join("layout.c"), c).unwrap();
         let cflags = |tool: &str, args: &[&str]| -> Vec<String> {
             let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {
@@ -369,6 +430,7 @@ mod tests {
             assert_eq!(ours, theirs, "offset of {ty}.{field}");
         }
         assert_eq!(got[fields.len()], super::AP_FTYPE_PROTOCOL as usize, "AP_FTYPE_PROTOCOL");
+        assert_eq!(got[fields.len() + 1], super::AP_CONN_CLOSE as usize, "AP_CONN_CLOSE");
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -46,6 +46,9 @@ impl EndResponse for ModPhp {
         // A client that has gone took what it could; as under php-fpm the
         // call still succeeds and the script runs on.
         r.end_response();
+        if let Some(fd) = r.end_connection() {
+            php::shutdown_write(fd);
+        }
         SENT_STATUS.set(Some(r.status()));
         Outcome::Finished(LaterOutput::Unobserved)
     }

@@ -2,14 +2,23 @@
 
 import http.client
 import json
+import ssl
 import time
 from pathlib import Path
+
+
+def connect(server, timeout=30):
+    """An HTTP/1.1 connection to the server (TLS, unverified, if it has it)."""
+    if getattr(server, "tls", False):
+        return http.client.HTTPSConnection("127.0.0.1", server.port, timeout=timeout,
+                                           context=ssl._create_unverified_context())
+    return http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
 
 
 def timed_request(server, path, method="GET", headers=None, body=None):
     """Returns (status, headers dict, body bytes, seconds until the response
     was complete: its Content-Length read, its last chunk, or end-of-file)."""
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn = connect(server)
     start = time.monotonic()
     conn.request(method, path, body=body, headers=headers or {})
     resp = conn.getresponse()

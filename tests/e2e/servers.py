@@ -275,22 +275,41 @@ class Apache(Server):
     """Apache 2.4 prefork from a private config, in one of three modes:
     mod_php, mod_proxy_fcgi -> php-cgi -b, or php-cgi as plain CGI."""
 
-    def __init__(self, mode="mod_php", extra_conf="", **kw):
+    def __init__(self, mode="mod_php", extra_conf="", php_ini="debian", tls=False, modules=(), **kw):
         self.name = f"apache-{mode}"
         super().__init__(**kw)
         self.mode = mode
         self.extra_conf = extra_conf
+        # "debian": Debian's php.ini for the SAPI (production settings) and
+        # its conf.d; "none": no php.ini at all, PHP's built-in defaults
+        # (output_buffering=0, display_errors=1), as in container images.
+        self.php_ini = php_ini
+        self.tls = tls
+        self.modules = list(modules)
+        self.access_log = self.work.path / "access.log"
+
+    @property
+    def base_url(self):
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self):
         w = self.work.path
         mods = ["mpm_prefork", "authz_core", "mime", "dir", "env", "setenvif", "headers",
-                "filter", "deflate", "alias"]
+                "filter", "deflate", "alias"] + self.modules
         env = {}
         handler = ""
+        if self.tls:
+            mods += ["socache_shmcb", "ssl"]
+            self.extra_conf += f"\n{self._tls_conf(w)}"
         if self.mode == "mod_php":
             mods.append("php")
-            env["PHP_INI_SCAN_DIR"] = self.work.scan_dir("apache2", self.ini, self.extension)
-            handler = '<FilesMatch "\\.php$">\n    SetHandler application/x-httpd-php\n</FilesMatch>'
+            scan = self.work.scan_dir("apache2", self.ini, self.extension)
+            if self.php_ini == "none":
+                (w / "no-php-ini").mkdir(exist_ok=True)
+                handler = f"PHPIniDir {w}/no-php-ini\n"
+                scan = scan.split(":")[-1]
+            env["PHP_INI_SCAN_DIR"] = scan
+            handler += '<FilesMatch "\\.php$">\n    SetHandler application/x-httpd-php\n</FilesMatch>'
         elif self.mode == "proxy_fcgi":
             mods += ["proxy", "proxy_fcgi"]
             backend = PhpCgiFastCgi(self)
@@ -320,6 +339,8 @@ Listen 127.0.0.1:{self.port}
 PidFile {w}/httpd.pid
 ErrorLog {w}/apache-error.log
 LogLevel warn
+LogFormat "%r|%>s|%B" fpm_compat
+CustomLog {self.access_log} fpm_compat
 User www-data
 Group www-data
 {loads}
@@ -342,6 +363,21 @@ DirectoryIndex index.php index.html
                           env={**env, "APACHE_RUN_DIR": str(w), "APACHE_LOCK_DIR": str(w),
                                "APACHE_LOG_DIR": str(w)})
         wait_for_port(self.port, proc)
+
+
+    def _tls_conf(self, w):
+        key, cert = w / "tls.key", w / "tls.crt"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                       check=True, capture_output=True)
+        return (f"SSLEngine on\nSSLCertificateFile {cert}\nSSLCertificateKeyFile {key}\n"
+                f"SSLSessionCache shmcb:{w}/ssl_scache(512000)\nMutex file:{w} default")
+
+    def access_lines(self):
+        """The access log: (request line, status, body bytes) per request."""
+        if not self.access_log.exists():
+            return []
+        return [tuple(line.rsplit("|", 2)) for line in self.access_log.read_text().splitlines()]
 
 
 # Every server setup the tests use, by the label tests and reports show.
