@@ -12,6 +12,7 @@ import time
 from paths import SO  # first: puts the e2e harness on the path
 import calls
 import finish_latency
+import finish_mod_php
 import startup
 import throughput
 from stats import Row, print_table
@@ -37,6 +38,8 @@ def main():
 
     suites = [
         ("client completion time", lambda: finish_latency.measure(args.rounds)),
+        ("client completion time, mod_php, output_buffering=0", lambda: finish_mod_php.measure_unbuffered(args.rounds)),
+        ("memory of the finish", finish_mod_php.measure_memory),
         ("CLI start-up", lambda: startup.measure(args.pairs)),
         ("cost per call", calls.measure),
         ("throughput", lambda: throughput.measure(args.wrk_rounds, args.wrk_seconds)),
