@@ -12,6 +12,7 @@ import time
 from paths import SO  # first: puts the e2e harness on the path
 import calls
 import finish_latency
+import finish_mod_php
 import startup
 import throughput
 from stats import Row, print_table
@@ -33,10 +34,14 @@ def main():
     parser.add_argument("--pairs", type=int, default=300, help="CLI start-up pairs (default 300)")
     parser.add_argument("--wrk-rounds", type=int, default=8, help="throughput rounds per server (default 8)")
     parser.add_argument("--wrk-seconds", type=int, default=3, help="seconds per wrk run (default 3)")
+    parser.add_argument("--only", metavar="TEXT", default="",
+                        help="run only the suites whose name contains TEXT, e.g. --only mod_php")
     args = parser.parse_args()
 
     suites = [
         ("client completion time", lambda: finish_latency.measure(args.rounds)),
+        ("client completion time, mod_php, output_buffering=0", lambda: finish_mod_php.measure_unbuffered(args.rounds)),
+        ("memory of the finish, mod_php", finish_mod_php.measure_memory),
         ("CLI start-up", lambda: startup.measure(args.pairs)),
         ("cost per call", calls.measure),
         ("throughput", lambda: throughput.measure(args.wrk_rounds, args.wrk_seconds)),
@@ -44,7 +49,7 @@ def main():
     ]
     rows = []
     started = time.monotonic()
-    for name, suite in suites:
+    for name, suite in [(name, suite) for name, suite in suites if args.only in name]:
         t = time.monotonic()
         print(f"== {name} ...", end=" ", flush=True)
         rows += suite()
