@@ -57,8 +57,9 @@
  *   detach (the caller gets exit status 0 now, a child process runs on).
  * - embed: output buffers flushed to the host program.
  *
- * Returns false on a second call, or where the response could not be ended
- * early (a warning says why).
+ * Never raises a PHP error. Returns false on a second call, or where the
+ * response could not be ended early (the error log says why, once per
+ * process; php --ri fpm_compat shows the last reason).
  */
 function fastcgi_finish_request(): bool {}
 

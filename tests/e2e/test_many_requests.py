@@ -13,11 +13,12 @@ from servers import Apache, BuiltinServer
 REQUESTS = 2000
 CONCURRENCY = 12
 
+# More workers than clients, so the post-finish work never starves them.
+APACHE_WORKERS = "StartServers 16\nMinSpareServers 16\nMaxSpareServers 16\nMaxRequestWorkers 16"
 SERVERS = {
     "php -S, 4 workers": lambda: BuiltinServer(workers=4),
-    # More workers than clients, so the post-finish work never starves them.
-    "apache mod_php": lambda: Apache("mod_php", extra_conf="StartServers 16\nMinSpareServers 16\n"
-                                                           "MaxSpareServers 16\nMaxRequestWorkers 16"),
+    "apache mod_php, production php.ini": lambda: Apache("mod_php", extra_conf=APACHE_WORKERS),
+    "apache mod_php, no php.ini": lambda: Apache("mod_php", php_ini="none", extra_conf=APACHE_WORKERS),
 }
 
 

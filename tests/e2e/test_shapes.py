@@ -79,7 +79,12 @@ def test_fastcgi_keep_conn_falls_back_to_content_length_framing():
         assert headers["content-length"] == str(len(body))
         assert wait_for_record(server, "cookies") == {"first": True, "reached_end": True}
         # Headers already flushed: no length can be announced any more.
-        status, _, body, elapsed = timed_request(server, "/shapes.php?case=flushed")
+        status, _, body, elapsed = timed_request(server, "/shapes.php?case=flushed&info=1")
         assert body.endswith(b"after finishing\n") and elapsed >= 0.9
-        assert wait_for_record(server, "flushed") == {"first": False, "reached_end": True}
-        assert "response cannot end early" in server.logs()
+        record = wait_for_record(server, "flushed")
+        assert (record["first"], record["reached_end"]) == (False, True)
+        # Said in the log (never as a PHP warning) and in phpinfo().
+        assert "the response cannot end early" in record["info"], record
+        logs = server.logs()
+        assert "fpm_compat: fastcgi_finish_request() returned false: " in logs, logs
+        assert "PHP Warning" not in logs, logs
