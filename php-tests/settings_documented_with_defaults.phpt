@@ -16,5 +16,6 @@ foreach (ini_get_all('fpm_compat') as $name => $entry) {
 fpm_compat.after_finish: stub yes, ini yes
 fpm_compat.cli_finish: stub yes, ini yes
 fpm_compat.functions: stub yes, ini yes
+fpm_compat.max_detached: stub yes, ini yes
 fpm_compat.session_close: stub yes, ini yes
 fpm_compat.status: stub yes, ini yes

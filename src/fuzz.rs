@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use crate::fastcgi::end_request_records;
 use crate::registry::{decide, to_register, Decision, Shim, ShimKind};
 use crate::settings::{
-    parse_after_finish, parse_cli_finish, parse_functions, parse_switch, AfterFinish, CliFinish, Directive,
+    parse_after_finish, parse_cli_finish, parse_functions, parse_max_detached, parse_switch, MAX_DETACHED_LIMIT, AfterFinish, CliFinish, Directive,
     FunctionsSetting,
 };
 
@@ -93,6 +93,14 @@ proptest! {
         prop_assert_eq!(Directive::Status.validate(&value, true).is_ok(), parse_switch(&value).is_some());
         prop_assert_eq!(Directive::SessionClose.validate(&value, false).is_ok(), parse_switch(&value).is_some());
         prop_assert_eq!(Directive::Functions.validate(&value, true).is_ok(), parse_functions(&value).is_ok());
+        prop_assert_eq!(Directive::MaxDetached.validate(&value, true).is_ok(), parse_max_detached(&value).is_some());
+    }
+
+    /// Any count within the limit reads back as itself, with whitespace around it.
+    #[test]
+    fn max_detached_reads_back(n in 0..=MAX_DETACHED_LIMIT, pad in "[ \t]{0,3}") {
+        let expected = if n == 0 { None } else { Some(n) };
+        prop_assert_eq!(parse_max_detached(&format!("{pad}{n}{pad}")), Some(expected));
     }
 
     /// An accepted word means the same in any case and with surrounding

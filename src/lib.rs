@@ -21,4 +21,6 @@ mod finish;
 #[cfg(not(test))]
 mod module;
 #[cfg(not(test))]
+mod os;
+#[cfg(not(test))]
 mod php;

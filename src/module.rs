@@ -242,7 +242,8 @@ unsafe extern "C" fn on_modify<const D: usize>(
 }
 
 fn ini_directives() -> Vec<IniDirective> {
-    const HANDLERS: [php::IniModify; 5] = [on_modify::<0>, on_modify::<1>, on_modify::<2>, on_modify::<3>, on_modify::<4>];
+    const HANDLERS: [php::IniModify; Directive::ALL.len()] =
+        [on_modify::<0>, on_modify::<1>, on_modify::<2>, on_modify::<3>, on_modify::<4>, on_modify::<5>];
     Directive::ALL
         .iter()
         .zip(HANDLERS)

@@ -53,15 +53,20 @@ pub enum Directive {
     AfterFinish,
     Status,
     SessionClose,
+    MaxDetached,
 }
 
+/// The largest `fpm_compat.max_detached` accepted.
+pub const MAX_DETACHED_LIMIT: u32 = 65_535;
+
 impl Directive {
-    pub const ALL: [Directive; 5] = [
+    pub const ALL: [Directive; 6] = [
         Directive::Functions,
         Directive::CliFinish,
         Directive::AfterFinish,
         Directive::Status,
         Directive::SessionClose,
+        Directive::MaxDetached,
     ];
 
     pub fn name(self) -> &'static str {
@@ -80,6 +85,7 @@ impl Directive {
             Directive::AfterFinish => c"fpm_compat.after_finish",
             Directive::Status => c"fpm_compat.status",
             Directive::SessionClose => c"fpm_compat.session_close",
+            Directive::MaxDetached => c"fpm_compat.max_detached",
         }
     }
 
@@ -90,6 +96,7 @@ impl Directive {
             Directive::CliFinish => c"keep",
             Directive::AfterFinish => c"discard",
             Directive::Status | Directive::SessionClose => c"0",
+            Directive::MaxDetached => c"32",
         }
     }
 
@@ -108,6 +115,7 @@ impl Directive {
             Directive::CliFinish => "keep, close, detach".into(),
             Directive::AfterFinish => "discard, abort".into(),
             Directive::Status | Directive::SessionClose => "0, 1 (or off, on)".into(),
+            Directive::MaxDetached => format!("a whole number from 1 to {MAX_DETACHED_LIMIT}, or 0 for no bound"),
         }
     }
 
@@ -120,6 +128,7 @@ impl Directive {
             Directive::CliFinish => parse_cli_finish(value).is_some(),
             Directive::AfterFinish => parse_after_finish(value).is_some(),
             Directive::Status | Directive::SessionClose => parse_switch(value).is_some(),
+            Directive::MaxDetached => parse_max_detached(value).is_some(),
         };
         if ok {
             Ok(())
@@ -172,6 +181,20 @@ pub fn parse_switch(value: &str) -> Option<bool> {
     match word(value).as_str() {
         "1" | "on" | "yes" | "true" => Some(true),
         "0" | "off" | "no" | "false" | "none" | "" => Some(false),
+        _ => None,
+    }
+}
+
+/// `fpm_compat.max_detached`: how many detached children (plain CGI, cli
+/// `detach`) one user may have alive at once; `None` inside means no bound.
+pub fn parse_max_detached(value: &str) -> Option<Option<u32>> {
+    let value = value.trim();
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    match value.parse::<u32>() {
+        Ok(0) => Some(None),
+        Ok(n) if n <= MAX_DETACHED_LIMIT => Some(Some(n)),
         _ => None,
     }
 }
@@ -233,6 +256,18 @@ mod tests {
         for bad in ["2", "enabled", "-1", "1.0"] {
             assert_eq!(parse_switch(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn max_detached_counts() {
+        assert_eq!(parse_max_detached("32"), Some(Some(32)));
+        assert_eq!(parse_max_detached(" 1 "), Some(Some(1)));
+        assert_eq!(parse_max_detached("0"), Some(None));
+        assert_eq!(parse_max_detached("65535"), Some(Some(MAX_DETACHED_LIMIT)));
+        for bad in ["", "-1", "+3", "65536", "99999999999", "1.5", "ten", "1e3"] {
+            assert_eq!(parse_max_detached(bad), None, "{bad}");
+        }
+        assert!(Directive::MaxDetached.complaint("x", true).contains("0 for no bound"));
     }
 
     #[test]

@@ -44,6 +44,13 @@
  *     lock for the client's next request (php-fpm does not; 0 leaves it to
  *     session_write_close()). Every SAPI where the extension does the finish.
  *
+ * fpm_compat.max_detached = 32
+ *     How many detached children (the rest of a plain-CGI request, or of a
+ *     cli script with cli_finish=detach) one user may have alive at once; 0
+ *     is no bound. Beyond it there is no fork: the script runs on in its own
+ *     process, and the PHP error log says so once. A detached child keeps
+ *     what was left of the request's max_execution_time and its memory_limit.
+ *
  * @generate-function-entries
  */
 

@@ -32,4 +32,5 @@ fpm_compat.cli_finish => keep => keep
 fpm_compat.after_finish => discard => discard
 fpm_compat.status => 0 => 0
 fpm_compat.session_close => 0 => 0
+fpm_compat.max_detached => 32 => 32
 int(0)

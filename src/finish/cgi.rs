@@ -10,9 +10,11 @@
 //!
 //! Plain CGI: the web server reads our stdout to its end and then cleans up
 //! the CGI process (Apache's mod_cgi kills it), so the rest of the script
-//! runs in a detached child, out of the server's reach.
+//! runs in a detached child, out of the server's reach but within the
+//! request's limits (see `detach`).
 
 use super::framed::ContentLengthFraming;
+use super::detach::detach;
 use super::{end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
 use crate::fastcgi::end_request_records;
 use crate::php;
@@ -54,17 +56,18 @@ fn trusted_request() -> Option<(i32, u16)> {
 pub struct PlainCgi;
 
 impl EndResponse for PlainCgi {
-    fn end_response(&self, _request: &RequestSettings) -> Outcome {
+    fn end_response(&self, request: &RequestSettings) -> Outcome {
         end_output_and_send_headers();
         php::flush();
         php::flush_c_stdio();
         if php::ZTS {
             php::stdio_to_dev_null(false);
-        } else if let Err(reason) = php::detach_into_child() {
-            php::log_once(&format!("cannot detach from the web server ({reason}); the server may stop the script"));
-            php::stdio_to_dev_null(false);
+        } else if let Err(reason) = detach(request.max_detached) {
+            // Ending the response here would let the server stop the rest
+            // (mod_cgi kills the process when its output ends): the client
+            // waits instead, as without the extension, and the work is done.
+            return Outcome::NotEnded(format!("did not detach: {reason}; the rest runs in the request's own process"));
         }
         Outcome::Finished(LaterOutput::Nowhere)
     }
 }
-

@@ -5,6 +5,7 @@
 //! exists, and test runners capture stdout with output buffers. `close` and
 //! `detach` release whoever reads our stdout (a pipe, a process manager).
 
+use super::detach::detach;
 use super::{end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
 use crate::php;
 use crate::settings::CliFinish;
@@ -26,8 +27,8 @@ impl EndResponse for Cli {
                     php::log_once(
                         "fpm_compat.cli_finish=detach needs fork(), which is unsafe in a thread-safe (ZTS) PHP; closing stdout instead",
                     );
-                } else if let Err(reason) = php::detach_into_child() {
-                    php::log_once(&format!("fpm_compat.cli_finish=detach: cannot fork ({reason}); closing stdout instead"));
+                } else if let Err(reason) = detach(request.max_detached) {
+                    php::log_once(&format!("fpm_compat.cli_finish=detach did not detach: {reason}; closing stdout instead"));
                 } else {
                     return Outcome::Finished(LaterOutput::Nowhere);
                 }

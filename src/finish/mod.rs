@@ -9,6 +9,7 @@ mod apache;
 mod cgi;
 mod cli;
 mod cli_server;
+mod detach;
 mod embed;
 mod framed;
 
@@ -28,6 +29,8 @@ pub struct RequestSettings {
     pub cli_finish: CliFinish,
     pub after_finish: AfterFinish,
     pub session_close: bool,
+    /// `None`: no bound on live detached children.
+    pub max_detached: Option<u32>,
 }
 
 impl RequestSettings {
@@ -37,6 +40,7 @@ impl RequestSettings {
             cli_finish: settings::parse_cli_finish(&read(Directive::CliFinish)).unwrap_or(CliFinish::Keep),
             after_finish: settings::parse_after_finish(&read(Directive::AfterFinish)).unwrap_or(AfterFinish::Discard),
             session_close: settings::parse_switch(&read(Directive::SessionClose)).unwrap_or(false),
+            max_detached: settings::parse_max_detached(&read(Directive::MaxDetached)).unwrap_or(None),
         }
     }
 }

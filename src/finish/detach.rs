@@ -1,0 +1,38 @@
+//! Continuing a request in a forked child (plain CGI, cli `detach`) without
+//! escaping its limits.
+//!
+//! php-fpm keeps a finished request's `max_execution_time` running and
+//! counts it among its workers; a forked child would otherwise have neither:
+//! interval timers are not inherited, and the web server no longer sees it.
+//! So the child re-arms what was left of the parent's timers (the same
+//! request's budget, as under php-fpm, not a fresh one), keeps
+//! `memory_limit` (it is the same heap), and holds one of the user's
+//! `fpm_compat.max_detached` slots for as long as it lives. With every slot
+//! taken there is no fork: the request runs on in its own process, as it
+//! would without the extension, and the caller logs why.
+
+use crate::os::{NoSlot, Slot, Timers};
+use crate::php;
+
+/// Forks, unless the bound on live detached children (`None`: no bound) is
+/// reached or forking fails: then `Err` says why, and this process goes on.
+/// `Ok` returns in the child; the caller's process has exited.
+pub fn detach(max_detached: Option<u32>) -> Result<(), String> {
+    let slot = match max_detached.map(Slot::take) {
+        Some(Err(NoSlot::AllTaken(n))) => {
+            return Err(format!("this user already has {n} detached children running (fpm_compat.max_detached={n})"))
+        }
+        Some(Err(NoSlot::Unusable(reason))) => {
+            return Err(format!("the count of detached children cannot be kept ({reason})"))
+        }
+        Some(Ok(slot)) => Some(slot),
+        None => None,
+    };
+    let timers = Timers::read();
+    php::detach_into_child().map_err(|reason| format!("fork failed: {reason}"))?;
+    timers.rearm();
+    if let Some(slot) = slot {
+        slot.hold_until_exit();
+    }
+    Ok(())
+}
