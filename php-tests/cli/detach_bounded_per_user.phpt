@@ -1,5 +1,5 @@
 --TEST--
-fpm_compat.max_detached: beyond the bound the script runs on in its own process (the caller waits), logged once; a slot frees when its child ends, however it ends; 0 is no bound
+fpm_compat.max_detached: beyond the bound the script runs on in its own process with stdout closed (the caller waits for its exit), logged once; a slot frees when its child ends, however it ends; 0 is no bound
 --EXTENSIONS--
 fpm_compat
 --SKIPIF--
@@ -63,7 +63,7 @@ Array
     [2] => Array
         (
             [0] => response
-fpm_compat: fastcgi_finish_request() did not detach: this user already has 2 detached children running (fpm_compat.max_detached=2); the rest of the script runs in the request's own process
+fpm_compat: fpm_compat.cli_finish=detach did not detach: this user already has 2 detached children running (fpm_compat.max_detached=2); closing stdout instead
 
             [1] => 0
             [2] => waited for the work

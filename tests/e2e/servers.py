@@ -101,8 +101,10 @@ class Server:
     name = "server"
     sapi = None
 
-    def __init__(self, ini=None, extension=True, docroot=FIXTURES):
+    def __init__(self, ini=None, extension=True, docroot=FIXTURES, workers=4):
         self.ini = dict(ini or {})
+        # PHP processes (php -S workers, FastCGI children, Apache children).
+        self.workers = workers
         self.extension = extension
         self.work = Workdir(self.name)
         shutil.copytree(docroot, self.work.docroot)
@@ -164,8 +166,7 @@ class BuiltinServer(Server):
     name = "cli-server"
 
     def __init__(self, workers=1, **kw):
-        super().__init__(**kw)
-        self.workers = workers
+        super().__init__(workers=workers, **kw)
 
     def start(self):
         env = {"PHP_INI_SCAN_DIR": self.work.scan_dir("cli", self.ini, self.extension)}
@@ -178,10 +179,14 @@ class BuiltinServer(Server):
 class FastCgiBackend:
     """A FastCGI backend on its own port, run as part of `server`."""
 
-    def __init__(self, server, children=4):
+    # php-cgi restarts a child after this many requests; high, so that a
+    # long run measures the same processes throughout.
+    max_requests = 1_000_000
+
+    def __init__(self, server):
         self.server = server
         self.port = free_port()
-        self.children = children
+        self.children = server.workers
 
     def scan_dir(self, sapi):
         return self.server.work.scan_dir(sapi, self.server.ini, self.server.extension)
@@ -194,7 +199,7 @@ class PhpCgiFastCgi(FastCgiBackend):
         env = {
             "PHP_INI_SCAN_DIR": self.scan_dir("cgi"),
             "PHP_FCGI_CHILDREN": str(self.children),
-            "PHP_FCGI_MAX_REQUESTS": "10000",
+            "PHP_FCGI_MAX_REQUESTS": str(self.max_requests),
         }
         proc = self.server.spawn(["php-cgi", "-b", f"127.0.0.1:{self.port}"], env=env)
         wait_for_port(self.port, proc)
@@ -320,7 +325,9 @@ class Apache(Server):
             mods += ["cgi", "actions"]
             wrapper = w / "php-cgi-wrapper"
             scan = self.work.scan_dir("cgi", self.ini, self.extension)
-            wrapper.write_text(f"#!/bin/sh\nPHP_INI_SCAN_DIR='{scan}' exec /usr/bin/php-cgi\n")
+            # TMPDIR: detached children are counted per user there, and
+            # other servers of www-data on this machine must not count.
+            wrapper.write_text(f"#!/bin/sh\nPHP_INI_SCAN_DIR='{scan}' TMPDIR='{w}' exec /usr/bin/php-cgi\n")
             wrapper.chmod(0o755)
             handler = (f'ScriptAlias /php-cgi-bin/ {w}/\n'
                        f'<Directory {w}>\n    Options +ExecCGI\n    Require all granted\n</Directory>\n'
@@ -345,10 +352,10 @@ User www-data
 Group www-data
 {loads}
 TypesConfig /etc/mime.types
-StartServers 2
-MinSpareServers 2
-MaxSpareServers 4
-MaxRequestWorkers 8
+StartServers {self.workers}
+MinSpareServers {self.workers}
+MaxSpareServers {self.workers}
+MaxRequestWorkers {max(self.workers, 8)}
 KeepAlive On
 DocumentRoot {self.docroot}
 <Directory {self.docroot}>
@@ -380,6 +387,44 @@ DirectoryIndex index.php index.html
         return [tuple(line.rsplit("|", 2)) for line in self.access_log.read_text().splitlines()]
 
 
+class Lighttpd(Server):
+    """lighttpd spawning php-cgi itself (mod_fastcgi `bin-path`), one
+    php-cgi master with `workers` children on a Unix socket."""
+
+    name = "lighttpd-php-cgi"
+
+    def start(self):
+        w = self.work.path
+        scan = self.work.scan_dir("cgi", self.ini, self.extension)
+        conf = w / "lighttpd.conf"
+        conf.write_text(f"""
+server.modules = ("mod_fastcgi")
+server.document-root = "{self.docroot}"
+server.bind = "127.0.0.1"
+server.port = {self.port}
+server.pid-file = "{w}/lighttpd.pid"
+server.errorlog = "{w}/lighttpd-error.log"
+server.username = "www-data"
+server.groupname = "www-data"
+server.max-keep-alive-requests = 1000
+index-file.names = ("index.php")
+fastcgi.server = (".php" => ((
+    "bin-path" => "/usr/bin/php-cgi",
+    "socket" => "{w}/php-cgi.socket",
+    "max-procs" => 1,
+    "bin-environment" => (
+        "PHP_FCGI_CHILDREN" => "{self.workers}",
+        "PHP_FCGI_MAX_REQUESTS" => "{FastCgiBackend.max_requests}",
+        "PHP_INI_SCAN_DIR" => "{scan}",
+        "TMPDIR" => "{w}",
+    ),
+    "broken-scriptfilename" => "enable",
+)))
+""")
+        proc = self.spawn(["/usr/sbin/lighttpd", "-D", "-f", str(conf)])
+        wait_for_port(self.port, proc)
+
+
 # Every server setup the tests use, by the label tests and reports show.
 SERVERS = {
     "php -S": lambda **kw: BuiltinServer(**kw),
@@ -388,6 +433,7 @@ SERVERS = {
     "nginx + php-cgi -b": lambda **kw: Nginx("php-cgi", **kw),
     "apache proxy_fcgi + php-cgi -b": lambda **kw: Apache("proxy_fcgi", **kw),
     "apache + php-cgi (CGI)": lambda **kw: Apache("cgi", **kw),
+    "lighttpd + php-cgi": lambda **kw: Lighttpd(**kw),
     "nginx + php-fpm": lambda **kw: Nginx("php-fpm", **kw),
 }
 
