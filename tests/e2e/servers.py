@@ -101,10 +101,16 @@ class Server:
     name = "server"
     sapi = None
 
-    def __init__(self, ini=None, extension=True, docroot=FIXTURES, workers=4):
+    def __init__(self, ini=None, extension=True, docroot=FIXTURES, workers=4, wrapper=(), max_requests=1_000_000):
         self.ini = dict(ini or {})
+        # A command the process that runs PHP starts under (valgrind).
+        self.wrapper = list(wrapper)
+        self.start_timeout = 120 if wrapper else 10
         # PHP processes (php -S workers, FastCGI children, Apache children).
         self.workers = workers
+        # php-cgi replaces a child after this many requests (high: a long run
+        # measures the same processes throughout).
+        self.max_requests = max_requests
         self.extension = extension
         self.work = Workdir(self.name)
         shutil.copytree(docroot, self.work.docroot)
@@ -172,16 +178,12 @@ class BuiltinServer(Server):
         env = {"PHP_INI_SCAN_DIR": self.work.scan_dir("cli", self.ini, self.extension)}
         if self.workers > 1:
             env["PHP_CLI_SERVER_WORKERS"] = str(self.workers)
-        proc = self.spawn(["php", "-S", f"127.0.0.1:{self.port}", "-t", str(self.docroot)], env=env)
-        wait_for_port(self.port, proc)
+        proc = self.spawn(self.wrapper + ["php", "-S", f"127.0.0.1:{self.port}", "-t", str(self.docroot)], env=env)
+        wait_for_port(self.port, proc, self.start_timeout)
 
 
 class FastCgiBackend:
     """A FastCGI backend on its own port, run as part of `server`."""
-
-    # php-cgi restarts a child after this many requests; high, so that a
-    # long run measures the same processes throughout.
-    max_requests = 1_000_000
 
     def __init__(self, server):
         self.server = server
@@ -199,10 +201,10 @@ class PhpCgiFastCgi(FastCgiBackend):
         env = {
             "PHP_INI_SCAN_DIR": self.scan_dir("cgi"),
             "PHP_FCGI_CHILDREN": str(self.children),
-            "PHP_FCGI_MAX_REQUESTS": str(self.max_requests),
+            "PHP_FCGI_MAX_REQUESTS": str(self.server.max_requests),
         }
-        proc = self.server.spawn(["php-cgi", "-b", f"127.0.0.1:{self.port}"], env=env)
-        wait_for_port(self.port, proc)
+        proc = self.server.spawn(self.server.wrapper + ["php-cgi", "-b", f"127.0.0.1:{self.port}"], env=env)
+        wait_for_port(self.port, proc, self.server.start_timeout)
 
 
 class PhpFpm(FastCgiBackend):
@@ -366,10 +368,12 @@ DirectoryIndex index.php index.html
 {handler}
 {self.extra_conf}
 """)
-        proc = self.spawn(["/usr/sbin/apache2", "-f", str(conf), "-DFOREGROUND"],
+        # Under a wrapper, one process (-X): valgrind follows one mod_php.
+        one_process = ["-X"] if self.wrapper else []
+        proc = self.spawn(self.wrapper + ["/usr/sbin/apache2", "-f", str(conf), "-DFOREGROUND"] + one_process,
                           env={**env, "APACHE_RUN_DIR": str(w), "APACHE_LOCK_DIR": str(w),
                                "APACHE_LOG_DIR": str(w)})
-        wait_for_port(self.port, proc)
+        wait_for_port(self.port, proc, self.start_timeout)
 
 
     def _tls_conf(self, w):
@@ -414,7 +418,7 @@ fastcgi.server = (".php" => ((
     "max-procs" => 1,
     "bin-environment" => (
         "PHP_FCGI_CHILDREN" => "{self.workers}",
-        "PHP_FCGI_MAX_REQUESTS" => "{FastCgiBackend.max_requests}",
+        "PHP_FCGI_MAX_REQUESTS" => "{self.max_requests}",
         "PHP_INI_SCAN_DIR" => "{scan}",
         "TMPDIR" => "{w}",
     ),
