@@ -121,3 +121,41 @@ fn lock_byte(fd: &OwnedFd, index: u32) -> bool {
         libc::fcntl(fd.as_raw_fd(), libc::F_OFD_SETLK, &lock) == 0
     }
 }
+
+/// The descriptors this process has open, read from /proc/self/fd with
+/// `getdents64` into a buffer on the stack. `opendir` would malloc a 32 KB
+/// buffer on every call; in a long-lived worker (php -S) that churn, between
+/// the server's own longer-lived allocations, made the heap grow by about
+/// 45 bytes per finished request.
+pub fn open_descriptors() -> Vec<c_int> {
+    // SAFETY: open/getdents64/close on a descriptor owned here; the records
+    // are read within the bytes the kernel filled, at the offsets it gave.
+    unsafe {
+        let dir = libc::open(c"/proc/self/fd".as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC);
+        if dir < 0 {
+            return Vec::new();
+        }
+        let mut fds = Vec::new();
+        let mut buf = [0u64; 512]; // 4 KB, 8-byte aligned as dirent64 needs
+        loop {
+            let n = libc::syscall(libc::SYS_getdents64, dir, buf.as_mut_ptr(), std::mem::size_of_val(&buf));
+            if n <= 0 {
+                break;
+            }
+            let bytes = buf.as_ptr().cast::<u8>();
+            let mut offset = 0usize;
+            while offset < n as usize {
+                let entry = bytes.add(offset).cast::<libc::dirent64>();
+                let name = std::ffi::CStr::from_ptr((*entry).d_name.as_ptr());
+                if let Some(fd) = name.to_str().ok().and_then(|n| n.parse::<c_int>().ok()) {
+                    if fd != dir {
+                        fds.push(fd);
+                    }
+                }
+                offset += usize::from((*entry).d_reclen);
+            }
+        }
+        libc::close(dir);
+        fds
+    }
+}
