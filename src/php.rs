@@ -332,7 +332,7 @@ pub fn flush_c_stdio() {
 pub fn stdio_to_dev_null(stdin_too: bool) {
     let std_fds: &[c_int] = if stdin_too { &[0, 1, 2] } else { &[1, 2] };
     let identities: Vec<(u64, u64)> = std_fds.iter().filter_map(|&fd| file_identity(fd)).collect();
-    let copies: Vec<c_int> = crate::os::open_descriptors()
+    let copies: Vec<c_int> = open_descriptors()
         .into_iter()
         .filter(|&fd| fd > 2 && file_identity(fd).is_some_and(|id| identities.contains(&id)))
         .collect();
@@ -340,6 +340,12 @@ pub fn stdio_to_dev_null(stdin_too: bool) {
     for fd in std_fds.iter().copied().chain(copies) {
         replace_with_dev_null(fd);
     }
+}
+
+/// The descriptors this process has open (/proc/self/fd).
+fn open_descriptors() -> Vec<c_int> {
+    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else { return Vec::new() };
+    entries.flatten().filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok())).collect()
 }
 
 /// (device, inode) of what a descriptor refers to: the same pipe, socket or
@@ -734,7 +740,7 @@ pub fn replace_with_dev_null(fd: c_int) {
 /// Descriptors of this process that are connected IP sockets, with their
 /// peer's address.
 pub fn connected_sockets() -> Vec<(c_int, std::net::SocketAddr)> {
-    crate::os::open_descriptors().into_iter().filter_map(|fd| Some((fd, peer_addr(fd)?))).collect()
+    open_descriptors().into_iter().filter_map(|fd| Some((fd, peer_addr(fd)?))).collect()
 }
 
 fn peer_addr(fd: c_int) -> Option<std::net::SocketAddr> {
