@@ -110,6 +110,14 @@ fn open_slot_file() -> Result<OwnedFd, String> {
     Ok(fd)
 }
 
+#[cfg(not(target_os = "linux"))]
+fn lock_byte(_fd: &OwnedFd, _index: u32) -> bool {
+    // Open-file-description locks are Linux's; elsewhere no slot is ever
+    // free, so nothing forks unless fpm_compat.max_detached=0.
+    false
+}
+
+#[cfg(target_os = "linux")]
 fn lock_byte(fd: &OwnedFd, index: u32) -> bool {
     // SAFETY: F_OFD_SETLK takes a zeroed flock with l_pid 0; it does not block.
     unsafe {
