@@ -2,6 +2,7 @@
 fpm_compat.max_detached: beyond the bound the script runs on in its own process with stdout closed (the caller waits for its exit), logged once; a slot frees when its child ends, however it ends; 0 is no bound
 --EXTENSIONS--
 fpm_compat
+posix
 --SKIPIF--
 <?php if (PHP_ZTS) die('skip detach is refused in ZTS builds'); ?>
 --FILE--

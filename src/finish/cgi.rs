@@ -13,8 +13,8 @@
 //! runs in a detached child, out of the server's reach but within the
 //! request's limits (see `detach`).
 
-use super::framed::ContentLengthFraming;
 use super::detach::detach;
+use super::framed::ContentLengthFraming;
 use super::{end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
 use crate::fastcgi::end_request_records;
 use crate::php;

@@ -40,7 +40,8 @@ impl RequestSettings {
             cli_finish: settings::parse_cli_finish(&read(Directive::CliFinish)).unwrap_or(CliFinish::Keep),
             after_finish: settings::parse_after_finish(&read(Directive::AfterFinish)).unwrap_or(AfterFinish::Discard),
             session_close: settings::parse_switch(&read(Directive::SessionClose)).unwrap_or(false),
-            max_detached: settings::parse_max_detached(&read(Directive::MaxDetached)).unwrap_or(None),
+            max_detached: settings::parse_max_detached(&read(Directive::MaxDetached))
+                .unwrap_or_else(|| settings::parse_max_detached(Directive::MaxDetached.default_value()).flatten()),
         }
     }
 }
