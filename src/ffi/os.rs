@@ -230,3 +230,132 @@ pub fn clock_ticks_per_second() -> Option<u64> {
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     u64::try_from(hz).ok().filter(|&hz| hz > 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::os::fd::AsRawFd;
+    use std::os::unix::net::UnixStream;
+
+    use super::*;
+
+    fn pipe() -> (c_int, c_int) {
+        let mut fds = [0; 2];
+        // SAFETY: pipe() fills the two ints.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        (fds[0], fds[1])
+    }
+
+    fn close(fd: c_int) {
+        // SAFETY: a descriptor this test opened.
+        unsafe { libc::close(fd) };
+    }
+
+    #[test]
+    fn a_tcp_connection_is_found_by_its_peer() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        let found = connected_sockets();
+        assert!(found.contains(&(server.as_raw_fd(), client.local_addr().unwrap())), "{found:?}");
+        assert!(found.contains(&(client.as_raw_fd(), listener.local_addr().unwrap())), "{found:?}");
+        assert!(!found.iter().any(|(fd, _)| *fd == listener.as_raw_fd()));
+    }
+
+    #[test]
+    fn a_socketpair_is_connected_but_has_no_ip_peer() {
+        let (a, _b) = UnixStream::pair().unwrap();
+        assert!(is_connected_socket(a.as_raw_fd()));
+        assert!(!is_listening_socket(a.as_raw_fd()));
+        assert_eq!(peer_addr(a.as_raw_fd()), None);
+        assert!(!connected_sockets().iter().any(|(fd, _)| *fd == a.as_raw_fd()));
+    }
+
+    #[test]
+    fn a_listening_socket_is_listening_and_not_connected() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        assert!(is_listening_socket(listener.as_raw_fd()));
+        assert!(!is_connected_socket(listener.as_raw_fd()));
+        let (r, w) = pipe();
+        assert!(!is_listening_socket(r) && !is_connected_socket(w));
+        close(r);
+        close(w);
+    }
+
+    #[test]
+    fn both_ends_and_copies_of_a_pipe_share_its_identity() {
+        let (r, w) = pipe();
+        // SAFETY: dup of a descriptor this test opened.
+        let copy = unsafe { libc::dup(w) };
+        let (other_r, other_w) = pipe();
+        assert!(file_identity(r).is_some());
+        assert_eq!(file_identity(r), file_identity(w));
+        assert_eq!(file_identity(w), file_identity(copy));
+        assert_ne!(file_identity(w), file_identity(other_w));
+        assert!(open_descriptors().contains(&copy));
+        let file = std::fs::File::open("/proc/self/stat").unwrap();
+        assert_eq!(file_identity(file.as_raw_fd()), None, "a plain file is left alone");
+        for fd in [r, w, copy, other_r, other_w] {
+            close(fd);
+        }
+    }
+
+    #[test]
+    fn a_half_close_is_seen_as_end_of_file_and_the_other_way_stays_open() {
+        let (mut a, mut b) = UnixStream::pair().unwrap();
+        assert!(write_all(a.as_raw_fd(), b"response"));
+        assert!(shutdown_write(a.as_raw_fd()));
+        let mut got = Vec::new();
+        b.read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"response");
+        b.write_all(b"late request bytes").unwrap();
+        let mut buf = [0u8; 32];
+        let n = a.read(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"late request bytes");
+    }
+
+    #[test]
+    fn drain_input_reads_what_waits_without_blocking() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        drain_input(a.as_raw_fd()); // nothing waits: returns at once
+        b.write_all(&[7u8; 20_000]).unwrap();
+        drain_input(a.as_raw_fd());
+        a.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 1];
+        assert_eq!((&a).read(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    }
+
+    #[test]
+    fn a_descriptor_pointed_at_dev_null_releases_the_reader() {
+        let (r, w) = pipe();
+        // SAFETY: dup of a descriptor this test opened.
+        let copy = unsafe { libc::dup(w) };
+        close(w);
+        replace_with_dev_null(copy);
+        let mut buf = [0u8; 1];
+        // SAFETY: read into a live buffer; the pipe has no writer left.
+        assert_eq!(unsafe { libc::read(r, buf.as_mut_ptr().cast(), 1) }, 0);
+        close(r);
+        close(copy);
+    }
+
+    #[test]
+    fn write_all_to_a_gone_peer_fails_without_a_signal() {
+        let (a, b) = UnixStream::pair().unwrap();
+        drop(b);
+        assert!(!write_all(a.as_raw_fd(), b"nobody reads this"));
+    }
+
+    #[test]
+    fn process_figures() {
+        assert!(clock_ticks_per_second().is_some_and(|hz| hz > 0));
+        let before = cpu_time_us();
+        let mut x = 0u64;
+        for i in 0..2_000_000u64 {
+            x = x.wrapping_add(std::hint::black_box(i));
+        }
+        std::hint::black_box(x);
+        assert!(cpu_time_us() >= before);
+    }
+}
