@@ -35,15 +35,7 @@ pub const FAILURE: c_int = -1;
 
 /// The SAPI's name (`sapi_module.name`): "cli", "cli-server", "fpm-fcgi", …
 pub fn sapi_name() -> String {
-    // SAFETY: sapi_module is set up before any extension is loaded and its
-    // name is a static C string for the life of the process.
-    unsafe {
-        let module = ffi::ext_php_rs_sapi_module();
-        if module.is_null() || (*module).name.is_null() {
-            return String::new();
-        }
-        CStr::from_ptr((*module).name).to_string_lossy().into_owned()
-    }
+    ext_php_rs::zend::php_sapi_name().unwrap_or_default()
 }
 
 /// Names in `sapi_module.additional_functions`: functions the SAPI registers

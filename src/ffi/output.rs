@@ -9,11 +9,13 @@
 //! ZTS; functions that run user output callbacks say so, and a bailout in
 //! them goes on to PHP after this module has restored its own state.
 
+use std::borrow::Cow;
 use std::ffi::{c_int, c_void};
 
 use ext_php_rs::ffi;
+use ext_php_rs::zend::{start_output_handler, OutputHandlerFlags, OutputOp};
 
-use super::engine::{handle_aborted_connection, SUCCESS, ZTS};
+use super::engine::{handle_aborted_connection, ZTS};
 
 extern "C" {
     fn php_output_end_all();
@@ -37,13 +39,11 @@ pub fn output_disable() {
     unsafe { php_output_set_status((php_output_get_status() & 0x0f) | PHP_OUTPUT_DISABLED) }
 }
 
-
 /// Writes through the output layer (buffers, then the SAPI).
 pub fn output_write(bytes: &[u8]) {
-    // SAFETY: the bytes are copied by the output layer.
-    unsafe {
-        ffi::php_output_write(bytes.as_ptr().cast(), bytes.len());
-    }
+    // The count written is all or nothing (output disabled): nothing to do
+    // with it either way.
+    let _ = ext_php_rs::zend::output_write(bytes);
 }
 
 // ---------------------------------------------------------------------------
@@ -77,34 +77,26 @@ fn output_globals() -> *mut OutputGlobals {
     }
 }
 
-const HANDLER_STDFLAGS: c_int = 0x0070;
-
 thread_local! {
     static CAPTURED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     static CAPTURING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-unsafe extern "C" fn capture_handler(_ctx: *mut *mut c_void, output: *mut ffi::php_output_context) -> c_int {
+/// The final output of every buffer while capturing; passed through once
+/// a fatal error cut the capture short, so the error message (and the rest)
+/// reaches the client.
+fn capture(input: &[u8], _op: OutputOp) -> Cow<'_, [u8]> {
     if !CAPTURING.with(std::cell::Cell::get) {
-        // A fatal error cut the capture short: let the rest (the error
-        // message included) through to the client.
-        let context = &mut *output;
-        context.out = context.in_;
-        context.in_ = std::mem::zeroed();
-        return SUCCESS;
+        return Cow::Borrowed(input);
     }
-    let input = &(*output).in_;
-    if !input.data.is_null() && input.used > 0 {
-        let bytes = std::slice::from_raw_parts(input.data.cast::<u8>(), input.used);
-        // try_borrow_mut: nothing in this C callback may panic.
-        CAPTURED.with(|c| {
-            if let Ok(mut captured) = c.try_borrow_mut() {
-                captured.extend_from_slice(bytes);
-            }
-        });
-    }
-    // Nothing in `out`: the handler eats it all and nothing reaches the SAPI.
-    SUCCESS
+    // try_borrow_mut: nothing in an output handler may panic.
+    CAPTURED.with(|c| {
+        if let Ok(mut captured) = c.try_borrow_mut() {
+            captured.extend_from_slice(input);
+        }
+    });
+    // Nothing returned: nothing reaches the SAPI.
+    Cow::Borrowed(&[])
 }
 
 /// Ends every output buffer like `php_output_end_all()` (callbacks run once,
@@ -117,12 +109,14 @@ pub fn output_end_all_captured() -> Option<Vec<u8>> {
         return None;
     }
     CAPTURED.with(|c| c.borrow_mut().clear());
-    // SAFETY: a handler created and started through PHP's API, then moved to
-    // the bottom of OG(handlers) with the levels PHP would have given it had
-    // it been started first; OG(active) stays the user's top buffer.
+    // SAFETY: a handler started through PHP's API (it is OG(active) once
+    // started), then moved to the bottom of OG(handlers) with the levels PHP
+    // would have given it had it been started first; OG(active) stays the
+    // user's top buffer.
     unsafe {
         let previous_top = (*og).active;
-        let handler = start_output_handler("fpm_compat final output", capture_handler, 0)?;
+        start_output_handler("fpm_compat final output", 0, OutputHandlerFlags::Std, capture).ok()?;
+        let handler = (*og).active;
         let stack = &mut (*og).handlers;
         let elements = stack.elements.cast::<*mut ffi::php_output_handler>();
         let count = stack.top as usize;
@@ -152,21 +146,22 @@ pub fn output_end_all_captured() -> Option<Vec<u8>> {
 // ---------------------------------------------------------------------------
 // After finishing: what output written later does.
 
-unsafe extern "C" fn tripwire_handler(_ctx: *mut *mut c_void, output: *mut ffi::php_output_context) -> c_int {
-    let input = &(*output).in_;
-    if input.used > 0 {
-        // The client is gone: as FPM does when output reaches it, mark the
-        // connection aborted; PHP then ends the script unless
-        // ignore_user_abort(true). OG(running) is cleared first because
-        // the abort may longjmp out of this handler, and a handler left
-        // "running" makes every later output operation fatal.
+/// Output after the finish: the client is gone, so as FPM does when output
+/// reaches it, the connection is marked aborted; PHP then ends the script
+/// unless ignore_user_abort(true).
+fn tripwire(input: &[u8], _op: OutputOp) -> Cow<'_, [u8]> {
+    if !input.is_empty() {
+        // OG(running) is cleared first because the abort may longjmp out of
+        // this handler, and a handler left "running" makes every later output
+        // operation fatal.
         let og = output_globals();
         if !og.is_null() {
-            (*og).running = std::ptr::null_mut();
+            // SAFETY: OG() of this thread, a plain pointer field.
+            unsafe { (*og).running = std::ptr::null_mut() };
         }
         handle_aborted_connection();
     }
-    SUCCESS
+    Cow::Borrowed(&[])
 }
 
 /// `fpm_compat.after_finish=abort` where writes do not fail on their own:
@@ -174,26 +169,5 @@ unsafe extern "C" fn tripwire_handler(_ctx: *mut *mut c_void, output: *mut ffi::
 pub fn start_abort_tripwire() -> bool {
     let name = "fpm_compat after finish";
     // Chunk size 1: PHP hands every write to the handler at once.
-    start_output_handler(name, tripwire_handler, 1).is_some()
-}
-
-type OutputHandlerFn = unsafe extern "C" fn(*mut *mut c_void, *mut ffi::php_output_context) -> c_int;
-
-/// Creates an internal output handler and starts it on top of the stack
-/// through PHP's API; None (nothing left behind) if PHP refused it.
-fn start_output_handler(name: &str, func: OutputHandlerFn, chunk_size: usize) -> Option<*mut ffi::php_output_handler> {
-    // SAFETY: PHP copies the name; a handler that did not start is freed.
-    unsafe {
-        let handler =
-            ffi::php_output_handler_create_internal(name.as_ptr().cast(), name.len(), Some(func), chunk_size, HANDLER_STDFLAGS);
-        if handler.is_null() {
-            return None;
-        }
-        if ffi::php_output_handler_start(handler) != SUCCESS {
-            let mut h = handler;
-            ffi::php_output_handler_free(&mut h);
-            return None;
-        }
-        Some(handler)
-    }
+    start_output_handler(name, 1, OutputHandlerFlags::Std, tripwire).is_ok()
 }
