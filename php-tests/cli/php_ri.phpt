@@ -23,6 +23,7 @@ frankenphp_finish_request() => off (fpm_compat.functions)
 fpm_get_status() => provided by fpm_compat
 apache_request_headers() => off (fpm_compat.functions)
 getallheaders() => provided by fpm_compat
+Last finish that returned false => none in this process
 Thread safety => disabled (NTS)
 
 Directive => Local Value => Master Value
