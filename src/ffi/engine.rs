@@ -275,13 +275,10 @@ pub fn headers_only() -> bool {
 
 /// Adds or replaces a response header, as `header($line, true)` does.
 pub fn set_header(line: &str) {
-    extern "C" {
-        fn sapi_add_header_ex(line: *const c_char, len: usize, duplicate: bool, replace: bool) -> c_int;
-    }
-    // SAFETY: duplicate=true: PHP copies the line.
-    unsafe {
-        sapi_add_header_ex(line.as_ptr().cast(), line.len(), true, true);
-    }
+    // The same sapi_header_op(REPLACE) as sapi_add_header_ex; it fails only
+    // outside a request or with a SAPI-globals guard alive (none is held
+    // here), and then, as before, nothing is done.
+    let _ = ext_php_rs::zend::set_header(line);
 }
 
 /// The SAPI's per-request pointer (`SG(server_context)`).
