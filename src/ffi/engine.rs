@@ -332,14 +332,6 @@ pub fn log_once(message: &str) {
     }
 }
 
-/// Writes through the output layer (buffers, then the SAPI).
-pub fn output_write(bytes: &[u8]) {
-    // SAFETY: the bytes are copied by the output layer.
-    unsafe {
-        ffi::php_output_write(bytes.as_ptr().cast(), bytes.len());
-    }
-}
-
 /// Calls a PHP function by name; None when it does not exist or failed.
 pub fn call_function(name: &str, args: &[&str]) -> Option<ext_php_rs::types::Zval> {
     let callable = ext_php_rs::types::ZendCallable::try_from_name(name).ok()?;
