@@ -58,7 +58,8 @@ def main():
     rounds = parser.parse_args().rounds
     fpm = {}
     for ini_label, ini in (("production php.ini", {}), ("no php.ini", {"output_buffering": "0"})):
-        with Nginx("php-fpm", extension=False, ini=ini) as server:
+        # As many FPM workers as requests at once: none may queue.
+        with Nginx("php-fpm", extension=False, ini=ini, children=len(CASES) + 1) as server:
             fpm[ini_label] = round_of(server, rounds)
     print(f"{'configuration':28} {'page':14} {'fpm_compat':>11} {'without':>11} {'php-fpm':>9}")
     for label, (kw, _) in CONFIGS.items():

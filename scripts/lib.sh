@@ -111,7 +111,9 @@ phpize_flow() { # src dest
         [ "$step" != "make test" ] || grep -E '^Tests (passed|failed)' "$src/step.log"
     done
     so=$dest$(php-config --extension-dir)/fpm_compat.so
-    php -d "extension=$so" -m | grep -qx fpm_compat || { echo "not listed by php -m: $so"; return 1; }
+    # grep reads to the end (no -q): a reader that leaves early makes php's
+    # next write fail, php exit 255, and pipefail call the module missing.
+    php -d "extension=$so" -m | grep -x fpm_compat >/dev/null || { echo "not listed by php -m: $so"; return 1; }
     version=$(php -d "extension=$so" -r 'echo phpversion("fpm_compat");')
     [ "$version" = "$(cargo_version)" ] || { echo "version $version, Cargo.toml says $(cargo_version)"; return 1; }
     echo "installed $so loads, version $version"

@@ -9,10 +9,10 @@
 use proptest::prelude::*;
 
 use crate::fastcgi::end_request_records;
-use crate::registry::{decide, to_register, Decision, Shim, ShimKind};
+use crate::registry::{decide, to_register, Decision, FunctionsSetting, Shim, ShimKind};
 use crate::settings::{
-    parse_after_finish, parse_cli_finish, parse_functions, parse_max_detached, parse_switch, MAX_DETACHED_LIMIT, AfterFinish, CliFinish, Directive,
-    FunctionsSetting,
+    parse_after_finish, parse_cli_finish, parse_functions, parse_max_detached, parse_switch, AfterFinish, CliFinish,
+    Directive, MAX_DETACHED_LIMIT,
 };
 
 /// Words each directive accepts, with what they mean.
@@ -70,7 +70,7 @@ proptest! {
     #![proptest_config(config())]
 
     /// Any bytes PHP may hand to an INI handler (read lossily, as
-    /// php::ini_new_value does): validate never panics, and a refusal names
+    /// engine::ini_new_value does): validate never panics, and a refusal names
     /// the directive and says what stays in force.
     #[test]
     fn validate_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64), at_startup: bool) {

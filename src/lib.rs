@@ -2,12 +2,14 @@
 //! `getallheaders()` on every SAPI that lacks them.
 //!
 //! The decisions (what to register, settings, header naming, status shape)
-//! are pure modules tested without PHP; `php` is the one module of C
-//! declarations; everything PHP calls into is a thin `extern "C"` shell that
+//! are pure modules tested without PHP; `ffi` holds all the unsafe code, one
+//! module per counterpart (the PHP engine, its output layer, PHP arrays,
+//! `$_SERVER`, php-cgi's FastCGI request, Apache, the operating system);
+//! everything PHP calls into is a thin `extern "C"` shell in `module` that
 //! cannot let a Rust panic unwind into C.
 
-pub mod apache;
 pub mod fastcgi;
+pub mod ffi;
 pub mod headers;
 pub mod registry;
 pub mod settings;
@@ -20,7 +22,3 @@ mod fuzz;
 mod finish;
 #[cfg(not(test))]
 mod module;
-#[cfg(not(test))]
-mod os;
-#[cfg(not(test))]
-mod php;

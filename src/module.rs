@@ -13,9 +13,11 @@ use ext_php_rs::zend::{ExecuteData, ModuleEntry};
 
 use crate::finish;
 use crate::headers::{self, AuthFallback, Header, HoldBackoff};
-use crate::php::{self, IniDirective, InternalHandler, PhpArray};
-use crate::registry::{self, Decision, Shim, ShimKind};
-use crate::settings::{self, Directive, FunctionsSetting};
+use crate::ffi::array::{self, PhpArray};
+use crate::ffi::engine::{self, IniDirective, InternalHandler};
+use crate::ffi::{info, server_vars};
+use crate::registry::{self, Decision, FunctionsSetting, Shim, ShimKind};
+use crate::settings::{self, Directive};
 use crate::status::{self, Value};
 
 /// What was decided when the extension loaded, for `php --ri` and for
@@ -34,14 +36,14 @@ fn load_state() -> Option<&'static LoadState> {
 
 #[php_module]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
-    let sapi = php::sapi_name();
+    let sapi = engine::sapi_name();
     // INI entries are not registered yet: read the raw php.ini / -d value. A
     // bad value is reported once, by the INI handler at MINIT.
-    let setting = php::raw_ini_value(Directive::Functions.name())
+    let setting = engine::raw_ini_value(Directive::Functions.name())
         .and_then(|v| settings::parse_functions(&v).ok())
         .unwrap_or(FunctionsSetting::All);
-    let later = php::sapi_additional_functions();
-    let decisions = registry::decide(&sapi, &php::function_exists, &later, &setting);
+    let later = engine::sapi_additional_functions();
+    let decisions = registry::decide(&sapi, &engine::function_exists, &later, &setting);
     let native_finish = [Shim::FastcgiFinishRequest, Shim::LitespeedFinishRequest]
         .into_iter()
         .filter(|s| decisions.contains(&(*s, Decision::Native)))
@@ -95,11 +97,11 @@ extern "C" fn finish_request(execute_data: &mut ExecuteData, retval: &mut Zval) 
 }
 
 extern "C" fn request_headers(execute_data: &mut ExecuteData, retval: &mut Zval) {
-    php::no_unwind("getallheaders", (), || {
+    engine::no_unwind("getallheaders", (), || {
         if execute_data.parser().parse().is_err() {
             return;
         }
-        let Some(server) = php::server_vars() else {
+        let Some(server) = server_vars::server_vars() else {
             // No longer an array: the polyfill warns, then gives no headers.
             PhpArray::new().return_to(retval);
             return;
@@ -132,8 +134,8 @@ extern "C" fn request_headers(execute_data: &mut ExecuteData, retval: &mut Zval)
 
 /// A held `$_SERVER` and the headers made from it.
 struct LastHeaders {
-    server: php::HeldArray,
-    headers: php::HeldArray,
+    server: array::HeldArray,
+    headers: array::HeldArray,
     /// Whether it answered a repeat.
     reused: bool,
 }
@@ -160,11 +162,11 @@ fn update_backoff<T>(f: impl FnOnce(&mut HoldBackoff) -> T) -> T {
 /// The polyfill's array from `$_SERVER`, and whether making it ran no PHP
 /// code and raised nothing (so a repeat may reuse it). None if converting
 /// the credentials threw (the exception is pending).
-fn headers_from(server: &php::ServerArray) -> Option<(PhpArray, bool)> {
+fn headers_from(server: &server_vars::ServerArray) -> Option<(PhpArray, bool)> {
     // Sized once for at most every entry (a few hundred bytes spare) rather
     // than grown, each growth rehashing what is in it.
     let mut out = PhpArray::with_capacity(u32::try_from(server.len()).unwrap_or(u32::MAX));
-    let fallback = php::with_header_names(|names| {
+    let fallback = array::with_header_names(|names| {
         headers::collect(server, |header, value| match header {
             Header::Http { var, rest } => out.set_header(names, var, rest, value),
             Header::Fixed(name) => out.set_server_value(name, value),
@@ -176,7 +178,7 @@ fn headers_from(server: &php::ServerArray) -> Option<(PhpArray, bool)> {
         Some(AuthFallback::Value(value)) => out.set_server_value(headers::AUTHORIZATION, value),
         Some(AuthFallback::Basic { user, password }) => {
             pure = user.is_string() && password.is_none_or(|p| p.is_string());
-            let (user, password) = php::credentials(user, password)?;
+            let (user, password) = server_vars::credentials(user, password)?;
             out.set_bytes(headers::AUTHORIZATION, &headers::basic_authorization(&user, &password));
         }
     }
@@ -184,7 +186,7 @@ fn headers_from(server: &php::ServerArray) -> Option<(PhpArray, bool)> {
 }
 
 extern "C" fn get_status(execute_data: &mut ExecuteData, retval: &mut Zval) {
-    php::no_unwind("fpm_get_status", (), || {
+    engine::no_unwind("fpm_get_status", (), || {
         if execute_data.parser().parse().is_err() {
             return;
         }
@@ -226,23 +228,23 @@ unsafe extern "C" fn on_modify<const D: usize>(
     _a3: *mut std::ffi::c_void,
     stage: c_int,
 ) -> c_int {
-    php::no_unwind("INI handler", php::FAILURE, || {
+    engine::no_unwind("INI handler", engine::FAILURE, || {
         let directive = Directive::ALL[D];
         // SAFETY: PHP hands us the new value's zend_string.
-        let value = unsafe { php::ini_new_value(new_value) };
-        let at_startup = php::ini_stage_is_startup(stage);
+        let value = unsafe { engine::ini_new_value(new_value) };
+        let at_startup = engine::ini_stage_is_startup(stage);
         match directive.validate(&value, at_startup) {
-            Ok(()) => php::SUCCESS,
+            Ok(()) => engine::SUCCESS,
             Err(complaint) => {
-                php::warn(&complaint, at_startup);
-                php::FAILURE
+                engine::warn(&complaint, at_startup);
+                engine::FAILURE
             }
         }
     })
 }
 
 fn ini_directives() -> Vec<IniDirective> {
-    const HANDLERS: [php::IniModify; Directive::ALL.len()] =
+    const HANDLERS: [engine::IniModify; Directive::ALL.len()] =
         [on_modify::<0>, on_modify::<1>, on_modify::<2>, on_modify::<3>, on_modify::<4>, on_modify::<5>];
     Directive::ALL
         .iter()
@@ -257,53 +259,53 @@ fn ini_directives() -> Vec<IniDirective> {
 }
 
 unsafe extern "C" fn module_startup(_type: i32, module_number: i32) -> i32 {
-    php::no_unwind("MINIT", php::FAILURE, || {
-        php::register_ini(&ini_directives(), module_number);
-        php::add_false_to_return_type(Shim::FpmGetStatus.name());
-        php::SUCCESS
+    engine::no_unwind("MINIT", engine::FAILURE, || {
+        engine::register_ini(&ini_directives(), module_number);
+        engine::add_false_to_return_type(Shim::FpmGetStatus.name());
+        engine::SUCCESS
     })
 }
 
 unsafe extern "C" fn module_shutdown(_type: i32, module_number: i32) -> i32 {
-    php::no_unwind("MSHUTDOWN", php::SUCCESS, || {
-        php::unregister_ini(module_number);
-        php::SUCCESS
+    engine::no_unwind("MSHUTDOWN", engine::SUCCESS, || {
+        engine::unregister_ini(module_number);
+        engine::SUCCESS
     })
 }
 
 unsafe extern "C" fn request_startup(_type: i32, _module_number: i32) -> i32 {
-    php::no_unwind("RINIT", php::SUCCESS, || {
+    engine::no_unwind("RINIT", engine::SUCCESS, || {
         finish::request_started();
         status::live::request_started();
-        php::SUCCESS
+        engine::SUCCESS
     })
 }
 
 unsafe extern "C" fn request_shutdown(_type: i32, _module_number: i32) -> i32 {
-    php::no_unwind("RSHUTDOWN", php::SUCCESS, || {
+    engine::no_unwind("RSHUTDOWN", engine::SUCCESS, || {
         status::live::request_ended();
         finish::request_ending();
         drop(LAST_HEADERS.take());
         HOLD_BACKOFF.set(HoldBackoff::NEW);
-        php::SUCCESS
+        engine::SUCCESS
     })
 }
 
 unsafe extern "C" fn module_info(module: *mut ModuleEntry) {
-    php::no_unwind("phpinfo", (), || {
-        php::info_table_start();
-        php::info_header("fpm_compat", "enabled");
-        php::info_row("Version", env!("CARGO_PKG_VERSION"));
+    engine::no_unwind("phpinfo", (), || {
+        info::info_table_start();
+        info::info_header("fpm_compat", "enabled");
+        info::info_row("Version", env!("CARGO_PKG_VERSION"));
         if let Some(load) = load_state() {
-            php::info_row("SAPI", &load.sapi);
+            info::info_row("SAPI", &load.sapi);
             for (shim, decision) in &load.decisions {
-                php::info_row(&format!("{}()", shim.name()), decision.describe());
+                info::info_row(&format!("{}()", shim.name()), decision.describe());
             }
         }
         let refusal = finish::last_refusal();
-        php::info_row("Last finish that returned false", refusal.as_deref().unwrap_or("none in this process"));
-        php::info_row("Thread safety", if php::ZTS { "enabled (ZTS)" } else { "disabled (NTS)" });
-        php::info_table_end();
-        php::info_ini_entries(module);
+        info::info_row("Last finish that returned false", refusal.as_deref().unwrap_or("none in this process"));
+        info::info_row("Thread safety", if engine::ZTS { "enabled (ZTS)" } else { "disabled (NTS)" });
+        info::info_table_end();
+        info::info_ini_entries(module);
     });
 }

@@ -7,8 +7,9 @@
 //! `sapi_module.additional_functions`, and taking one of them first would
 //! make the server silently lose all five. The decision is a plain function
 //! over plain data so it is tested without PHP.
-
-use crate::settings::FunctionsSetting;
+//!
+//! Imports run one way: `settings` parses `fpm_compat.functions` into the
+//! [`FunctionsSetting`] defined here; nothing here depends on `settings`.
 
 /// A function this extension can provide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -19,6 +20,23 @@ pub enum Shim {
     FpmGetStatus,
     ApacheRequestHeaders,
     Getallheaders,
+}
+
+/// `fpm_compat.functions` (parsed by `settings`): which shims the extension
+/// may register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FunctionsSetting {
+    All,
+    Only(Vec<Shim>),
+}
+
+impl FunctionsSetting {
+    pub fn allows(&self, shim: Shim) -> bool {
+        match self {
+            FunctionsSetting::All => true,
+            FunctionsSetting::Only(list) => list.contains(&shim),
+        }
+    }
 }
 
 /// What kind of function a shim is, which decides where it may be provided.
@@ -136,7 +154,6 @@ pub fn to_register(decisions: &[(Shim, Decision)]) -> Vec<Shim> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::parse_functions;
 
     fn names(list: &[Shim]) -> Vec<&'static str> {
         list.iter().map(|s| s.name()).collect()
@@ -189,11 +206,11 @@ mod tests {
 
     #[test]
     fn setting_selects_and_none_registers_nothing() {
-        let only = parse_functions("getallheaders").unwrap();
+        let only = FunctionsSetting::Only(vec![Shim::Getallheaders]);
         let d = decide("cli", &|_| false, &[], &only);
         assert_eq!(to_register(&d), vec![Shim::Getallheaders]);
         assert!(d.contains(&(Shim::FastcgiFinishRequest, Decision::Off)));
-        let none = parse_functions("none").unwrap();
+        let none = FunctionsSetting::Only(vec![]);
         assert!(to_register(&decide("embed", &|_| false, &[], &none)).is_empty());
     }
 

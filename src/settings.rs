@@ -6,7 +6,7 @@
 
 use std::ffi::CStr;
 
-use crate::registry::Shim;
+use crate::registry::{FunctionsSetting, Shim};
 
 /// `fpm_compat.cli_finish`: what finishing means where there is no client
 /// connection (cli, phpdbg).
@@ -27,22 +27,6 @@ pub enum AfterFinish {
     Discard,
     /// As FPM: output that reaches the gone client aborts the connection.
     Abort,
-}
-
-/// `fpm_compat.functions`: which shims the extension may register.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FunctionsSetting {
-    All,
-    Only(Vec<Shim>),
-}
-
-impl FunctionsSetting {
-    pub fn allows(&self, shim: Shim) -> bool {
-        match self {
-            FunctionsSetting::All => true,
-            FunctionsSetting::Only(list) => list.contains(&shim),
-        }
-    }
 }
 
 /// One directive: its name, default, and the words it accepts.

@@ -13,7 +13,7 @@ use std::cell::Cell;
 
 use super::framed::ContentLengthFraming;
 use super::{end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
-use crate::php;
+use crate::ffi::{engine, os};
 
 pub struct ModPhp;
 
@@ -24,30 +24,30 @@ thread_local! {
 
 impl EndResponse for ModPhp {
     fn end_response(&self, request: &RequestSettings) -> Outcome {
-        let r = match php::apache_request() {
+        let r = match engine::apache_request() {
             Ok(r) => r,
-            Err(refusal) if !php::headers_sent() => {
-                php::log_once(&format!("mod_php's request cannot be used ({refusal}); framing responses by their length instead"));
+            Err(refusal) if !engine::headers_sent() => {
+                engine::log_once(&format!("mod_php's request cannot be used ({refusal}); framing responses by their length instead"));
                 return ContentLengthFraming { extra_headers: &[], apache: true }.end_response(request);
             }
             Err(refusal) => {
                 end_output_and_send_headers();
-                php::flush();
+                engine::flush();
                 return Outcome::NotEnded(format!(
                     "mod_php's request cannot be used ({refusal}) and the headers were already sent, so the response \
                      carries on until the script ends"
                 ));
             }
         };
-        if !php::headers_sent() {
-            php::set_header("Connection: close");
+        if !engine::headers_sent() {
+            engine::set_header("Connection: close");
         }
         end_output_and_send_headers();
         // A client that has gone took what it could; as under php-fpm the
         // call still succeeds and the script runs on.
         r.end_response();
         if let Some(fd) = r.end_connection() {
-            php::shutdown_write(fd);
+            os::shutdown_write(fd);
         }
         SENT_STATUS.set(Some(r.status()));
         Outcome::Finished(LaterOutput::Unobserved)
@@ -59,6 +59,6 @@ impl EndResponse for ModPhp {
 /// into Apache's request).
 pub fn request_ending() {
     if let Some(status) = SENT_STATUS.take() {
-        php::apache_restore_status(status);
+        engine::apache_restore_status(status);
     }
 }

@@ -17,7 +17,7 @@ use super::detach::detach;
 use super::framed::ContentLengthFraming;
 use super::{end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
 use crate::fastcgi::end_request_records;
-use crate::php;
+use crate::ffi::{engine, fastcgi_request, os};
 
 pub struct FastCgi;
 
@@ -28,17 +28,17 @@ impl EndResponse for FastCgi {
                 .end_response(request);
         };
         end_output_and_send_headers();
-        php::flush();
+        engine::flush();
         // A failed write means the front-end dropped the connection (its
         // client went): nobody waits, which php-fpm also calls success.
-        php::write_all(fd, &end_request_records(id));
+        os::write_all(fd, &end_request_records(id));
         // nginx (without fastcgi_keep_conn) waits for the connection to
         // close, not for the end record. A half-close would make php-cgi's
         // own end record, written at request end, raise SIGPIPE; so the
         // socket is swapped for /dev/null, after draining unread input so
         // the close is a clean FIN.
-        php::drain_input(fd);
-        php::replace_with_dev_null(fd);
+        os::drain_input(fd);
+        os::replace_with_dev_null(fd);
         Outcome::Finished(LaterOutput::Unobserved)
     }
 }
@@ -46,11 +46,11 @@ impl EndResponse for FastCgi {
 /// The request's socket and id, if php-cgi's request struct reads as a live
 /// FastCGI request on a connection that is not kept alive.
 fn trusted_request() -> Option<(i32, u16)> {
-    let head = php::fastcgi_request_head()?;
-    let listen_ok = head.listen_socket == 0 || php::is_listening_socket(head.listen_socket);
+    let head = fastcgi_request::fastcgi_request_head()?;
+    let listen_ok = head.listen_socket == 0 || os::is_listening_socket(head.listen_socket);
     let id_ok = (1..=i32::from(u16::MAX)).contains(&head.id);
     let plausible = listen_ok && id_ok && head.keep == 0 && head.fd > 2 && head.fd != head.listen_socket;
-    (plausible && php::is_connected_socket(head.fd)).then(|| (head.fd, head.id as u16))
+    (plausible && os::is_connected_socket(head.fd)).then(|| (head.fd, head.id as u16))
 }
 
 pub struct PlainCgi;
@@ -58,10 +58,10 @@ pub struct PlainCgi;
 impl EndResponse for PlainCgi {
     fn end_response(&self, request: &RequestSettings) -> Outcome {
         end_output_and_send_headers();
-        php::flush();
-        php::flush_c_stdio();
-        if php::ZTS {
-            php::stdio_to_dev_null(false);
+        engine::flush();
+        os::flush_c_stdio();
+        if engine::ZTS {
+            os::stdio_to_dev_null(false);
         } else if let Err(reason) = detach(request.max_detached) {
             // Ending the response here would let the server stop the rest
             // (mod_cgi kills the process when its output ends): the client

@@ -7,7 +7,7 @@
 
 use super::detach::detach;
 use super::{end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
-use crate::php;
+use crate::ffi::{engine, os};
 use crate::settings::CliFinish;
 
 pub struct Cli;
@@ -18,21 +18,21 @@ impl EndResponse for Cli {
             CliFinish::Keep => Outcome::Kept,
             CliFinish::Close => {
                 flush_everything();
-                php::stdio_to_dev_null(false);
+                os::stdio_to_dev_null(false);
                 Outcome::Finished(LaterOutput::Nowhere)
             }
             CliFinish::Detach => {
                 flush_everything();
-                if php::ZTS {
-                    php::log_once(
+                if engine::ZTS {
+                    engine::log_once(
                         "fpm_compat.cli_finish=detach needs fork(), which is unsafe in a thread-safe (ZTS) PHP; closing stdout instead",
                     );
                 } else if let Err(reason) = detach(request.max_detached) {
-                    php::log_once(&format!("fpm_compat.cli_finish=detach did not detach: {reason}; closing stdout instead"));
+                    engine::log_once(&format!("fpm_compat.cli_finish=detach did not detach: {reason}; closing stdout instead"));
                 } else {
                     return Outcome::Finished(LaterOutput::Nowhere);
                 }
-                php::stdio_to_dev_null(false);
+                os::stdio_to_dev_null(false);
                 Outcome::Finished(LaterOutput::Nowhere)
             }
         }
@@ -42,9 +42,9 @@ impl EndResponse for Cli {
 fn flush_everything() {
     // The reader may have gone already (EPIPE): releasing it is done then,
     // and the script must run on.
-    php::with_sigpipe_ignored(|| {
+    os::with_sigpipe_ignored(|| {
         end_output_and_send_headers();
-        php::flush();
-        php::flush_c_stdio();
+        engine::flush();
+        os::flush_c_stdio();
     });
 }

@@ -8,29 +8,29 @@
 use std::net::{IpAddr, SocketAddr};
 
 use super::{end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
-use crate::php;
+use crate::ffi::{engine, os, server_vars};
 
 pub struct CliServer;
 
 impl EndResponse for CliServer {
     fn end_response(&self, _request: &RequestSettings) -> Outcome {
         end_output_and_send_headers();
-        php::flush();
+        engine::flush();
         let Some(client) = client_address() else {
             return Outcome::NotEnded("cannot tell the client's address (REMOTE_ADDR, REMOTE_PORT)".into());
         };
-        let socket = php::connected_sockets()
+        let socket = os::connected_sockets()
             .into_iter()
             .find(|(_, peer)| canonical(*peer) == client);
         match socket {
-            Some((fd, _)) if php::shutdown_write(fd) => Outcome::Finished(LaterOutput::FailsOnItsOwn),
+            Some((fd, _)) if os::shutdown_write(fd) => Outcome::Finished(LaterOutput::FailsOnItsOwn),
             _ => Outcome::NotEnded("cannot find the connection to the client (REMOTE_ADDR:REMOTE_PORT)".into()),
         }
     }
 }
 
 fn client_address() -> Option<SocketAddr> {
-    let text = |name| php::server_var(name).and_then(|v| String::from_utf8(v).ok());
+    let text = |name| server_vars::server_var(name).and_then(|v| String::from_utf8(v).ok());
     let ip: IpAddr = text("REMOTE_ADDR")?.trim_matches(['[', ']']).parse().ok()?;
     let port: u16 = text("REMOTE_PORT")?.parse().ok()?;
     Some(canonical(SocketAddr::new(ip, port)))

@@ -11,14 +11,14 @@
 //! taken there is no fork: the request runs on in its own process, as it
 //! would without the extension, and the caller logs why.
 
-use crate::os::{NoSlot, Slot, Timers};
-use crate::php;
+use crate::ffi::detached::{slot_dir, NoSlot, Slot, Timers};
+use crate::ffi::os;
 
 /// Forks, unless the bound on live detached children (`None`: no bound) is
 /// reached or forking fails: then `Err` says why, and this process goes on.
 /// `Ok` returns in the child; the caller's process has exited.
 pub fn detach(max_detached: Option<u32>) -> Result<(), String> {
-    let slot = match max_detached.map(Slot::take) {
+    let slot = match max_detached.map(|n| Slot::take(&slot_dir(), n)) {
         Some(Err(NoSlot::AllTaken(n))) => {
             return Err(format!("this user already has {n} detached children running (fpm_compat.max_detached={n})"))
         }
@@ -29,7 +29,7 @@ pub fn detach(max_detached: Option<u32>) -> Result<(), String> {
         None => None,
     };
     let timers = Timers::read();
-    php::detach_into_child().map_err(|reason| format!("fork failed: {reason}"))?;
+    os::detach_into_child().map_err(|reason| format!("fork failed: {reason}"))?;
     timers.rearm();
     if let Some(slot) = slot {
         slot.hold_until_exit();

@@ -2,14 +2,14 @@
 //! owns the connection, so finishing hands it everything now.
 
 use super::{end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
-use crate::php;
+use crate::ffi::engine;
 
 pub struct FlushOnly;
 
 impl EndResponse for FlushOnly {
     fn end_response(&self, _request: &RequestSettings) -> Outcome {
         end_output_and_send_headers();
-        php::flush();
+        engine::flush();
         Outcome::Finished(LaterOutput::Unobserved)
     }
 }

@@ -6,7 +6,7 @@
 //! whatever the script does next.
 
 use super::{EndResponse, LaterOutput, Outcome, RequestSettings};
-use crate::php;
+use crate::ffi::{engine, output};
 
 pub struct ContentLengthFraming {
     /// Headers that keep a proxy in front from holding the response back.
@@ -17,9 +17,9 @@ pub struct ContentLengthFraming {
 
 impl EndResponse for ContentLengthFraming {
     fn end_response(&self, _request: &RequestSettings) -> Outcome {
-        if php::headers_sent() {
+        if engine::headers_sent() {
             super::end_output_and_send_headers();
-            php::flush();
+            engine::flush();
             return Outcome::NotEnded(
                 "the response headers were already sent (the output outgrew output_buffering, or flush() was called), \
                  so the response length cannot be announced and the response cannot end early; the output so far was \
@@ -27,35 +27,35 @@ impl EndResponse for ContentLengthFraming {
                     .into(),
             );
         }
-        if self.apache && (php::headers_only() || !has_body(php::response_code())) {
+        if self.apache && (engine::headers_only() || !has_body(engine::response_code())) {
             // Apache's header filter drops the flush of a response without a
             // body, so its headers wait in Apache until the script ends.
             super::end_output_and_send_headers();
-            php::flush();
+            engine::flush();
             return Outcome::NotEnded(
                 "Apache holds the headers of a response without a body (HEAD, 1xx, 204, 304) until the script ends, \
                  so the response cannot end early"
                     .into(),
             );
         }
-        let Some(body) = php::output_end_all_captured() else {
+        let Some(body) = output::output_end_all_captured() else {
             super::end_output_and_send_headers();
-            php::flush();
+            engine::flush();
             return Outcome::NotEnded("the output layer cannot be reached; the output so far was flushed".into());
         };
-        if has_body(php::response_code()) {
-            php::set_header(&format!("Content-Length: {}", body.len()));
+        if has_body(engine::response_code()) {
+            engine::set_header(&format!("Content-Length: {}", body.len()));
         }
-        php::set_header("Connection: close");
+        engine::set_header("Connection: close");
         for header in self.extra_headers {
-            php::set_header(header);
+            engine::set_header(header);
         }
         if self.apache {
-            php::call_function("apache_setenv", &["no-gzip", "1"]);
+            engine::call_function("apache_setenv", &["no-gzip", "1"]);
         }
-        php::send_headers();
-        php::output_write(&body);
-        php::flush();
+        engine::send_headers();
+        output::output_write(&body);
+        engine::flush();
         Outcome::Finished(LaterOutput::Unobserved)
     }
 }

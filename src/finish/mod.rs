@@ -15,7 +15,7 @@ mod framed;
 
 use std::cell::Cell;
 
-use crate::php;
+use crate::ffi::{engine, output, server_vars};
 use crate::settings::{self, AfterFinish, CliFinish, Directive};
 
 /// How one SAPI family ends the response early.
@@ -35,7 +35,7 @@ pub struct RequestSettings {
 
 impl RequestSettings {
     pub fn current() -> Self {
-        let read = |d: Directive| php::ini_value(d.name()).unwrap_or_else(|| d.default_value().to_string());
+        let read = |d: Directive| engine::ini_value(d.name()).unwrap_or_else(|| d.default_value().to_string());
         RequestSettings {
             cli_finish: settings::parse_cli_finish(&read(Directive::CliFinish)).unwrap_or(CliFinish::Keep),
             after_finish: settings::parse_after_finish(&read(Directive::AfterFinish)).unwrap_or(AfterFinish::Discard),
@@ -98,7 +98,7 @@ fn backend(sapi: &str) -> Box<dyn EndResponse> {
         "cli" | "phpdbg" => Box::new(cli::Cli),
         "embed" => Box::new(embed::FlushOnly),
         "cli-server" => Box::new(cli_server::CliServer),
-        "cgi-fcgi" if php::server_var("FCGI_ROLE").is_some() => Box::new(cgi::FastCgi),
+        "cgi-fcgi" if server_vars::server_var("FCGI_ROLE").is_some() => Box::new(cgi::FastCgi),
         "cgi-fcgi" => Box::new(cgi::PlainCgi),
         "apache2handler" => Box::new(apache::ModPhp),
         _ => Box::new(framed::ContentLengthFraming { extra_headers: &[], apache: false }),
@@ -113,7 +113,7 @@ pub fn finish_request(sapi: &str) -> bool {
         close_session();
     }
     // A client that hung up before this call must not end the script here.
-    let (outcome, client_gone) = php::without_user_abort(|| backend.end_response(&request));
+    let (outcome, client_gone) = engine::without_user_abort(|| backend.end_response(&request));
     match outcome {
         Outcome::Finished(later) => {
             after_finish(&request, later);
@@ -123,7 +123,7 @@ pub fn finish_request(sapi: &str) -> bool {
         // As php-fpm: a client that hung up before the call does not make
         // it fail; nobody is left to wait for the response.
         Outcome::NotEnded(_) if client_gone => {
-            php::output_disable();
+            output::output_disable();
             true
         }
         Outcome::NotEnded(reason) => {
@@ -140,7 +140,7 @@ fn not_ended(reason: &str) {
     if let Ok(mut last) = LAST_REFUSAL.lock() {
         *last = Some(reason.to_string());
     }
-    php::log_once(&format!("fastcgi_finish_request() returned false: {reason}"));
+    engine::log_once(&format!("fastcgi_finish_request() returned false: {reason}"));
 }
 
 /// For `php --ri`: why the last call in this process returned false.
@@ -156,8 +156,8 @@ pub fn request_ending() {
 fn after_finish(request: &RequestSettings, later: LaterOutput) {
     match (request.after_finish, later) {
         (AfterFinish::Abort, LaterOutput::FailsOnItsOwn) => {}
-        (AfterFinish::Abort, LaterOutput::Unobserved) if php::start_abort_tripwire() => {}
-        _ => php::output_disable(),
+        (AfterFinish::Abort, LaterOutput::Unobserved) if output::start_abort_tripwire() => {}
+        _ => output::output_disable(),
     }
 }
 
@@ -165,15 +165,15 @@ fn after_finish(request: &RequestSettings, later: LaterOutput) {
 /// lock does not hold the user's next request for the slow work's duration.
 fn close_session() {
     const PHP_SESSION_ACTIVE: i64 = 2;
-    let active = php::call_function("session_status", &[]).and_then(|z| z.long()) == Some(PHP_SESSION_ACTIVE);
+    let active = engine::call_function("session_status", &[]).and_then(|z| z.long()) == Some(PHP_SESSION_ACTIVE);
     if active {
-        php::call_function("session_write_close", &[]);
+        engine::call_function("session_write_close", &[]);
     }
 }
 
 /// The common core: every output buffer ended and flushed into the SAPI, the
 /// headers sent. Runs user output callbacks, which may not return.
 pub fn end_output_and_send_headers() {
-    php::output_end_all();
-    php::send_headers();
+    output::output_end_all();
+    engine::send_headers();
 }

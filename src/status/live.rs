@@ -12,7 +12,8 @@ use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::{LastRequest, ProcessStatus, State};
-use crate::{finish, php};
+use crate::ffi::{engine, os};
+use crate::finish;
 
 static REQUESTS: AtomicU64 = AtomicU64::new(0);
 /// The last request this process completed (held only to copy it in or out).
@@ -37,7 +38,7 @@ thread_local! {
 /// RINIT: one more request accepted; its clocks start.
 pub fn request_started() {
     REQUESTS.fetch_add(1, Ordering::Relaxed);
-    let cpu_us = status_enabled().then(php::cpu_time_us);
+    let cpu_us = status_enabled().then(os::cpu_time_us);
     CURRENT.with(|c| c.set(Some(RequestClock { started: Instant::now(), cpu_us })));
 }
 
@@ -45,8 +46,8 @@ pub fn request_started() {
 pub fn request_ended() {
     let Some(RequestClock { started, cpu_us: Some(cpu_at_start) }) = CURRENT.with(Cell::take) else { return };
     let wall_us = micros(started.elapsed().as_micros());
-    let cpu_us = php::cpu_time_us().saturating_sub(cpu_at_start);
-    let last = LastRequest { cpu_percent: super::cpu_percent(cpu_us, wall_us), memory: php::memory_peak_usage_real() };
+    let cpu_us = os::cpu_time_us().saturating_sub(cpu_at_start);
+    let last = LastRequest { cpu_percent: super::cpu_percent(cpu_us, wall_us), memory: engine::memory_peak_usage_real() };
     *lock(&LAST) = Some(last);
 }
 
@@ -55,7 +56,7 @@ pub fn request_ended() {
 /// `fpm_compat.status` is on in this request.
 pub fn status_enabled() -> bool {
     use crate::settings::{parse_switch, Directive};
-    php::ini_value(Directive::Status.name()).and_then(|v| parse_switch(&v)) == Some(true)
+    engine::ini_value(Directive::Status.name()).and_then(|v| parse_switch(&v)) == Some(true)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -74,7 +75,7 @@ pub fn snapshot(pool: &str) -> ProcessStatus {
         requests: REQUESTS.load(Ordering::Relaxed),
         state: if finish::finished() { State::Finishing } else { State::Running },
         request_duration_us: duration,
-        request: php::request_info(),
+        request: engine::request_info(),
         last,
     }
 }
@@ -103,6 +104,6 @@ fn process_start_epoch() -> i64 {
 fn read_process_start() -> Option<i64> {
     let ticks = super::start_ticks(&std::fs::read_to_string("/proc/self/stat").ok()?)?;
     let boot = super::boot_time(&std::fs::read_to_string("/proc/stat").ok()?)?;
-    let hz = php::clock_ticks_per_second()?;
+    let hz = os::clock_ticks_per_second()?;
     Some(boot + (ticks / hz) as i64)
 }

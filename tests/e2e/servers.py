@@ -236,14 +236,16 @@ class Nginx(Server):
     """nginx in front of a FastCGI backend (php-cgi -b or php-fpm), with
     nginx's default FastCGI buffering."""
 
-    def __init__(self, backend="php-cgi", location_conf="", **kw):
+    def __init__(self, backend="php-cgi", location_conf="", children=4, **kw):
         self.name = f"nginx-{backend}"
         super().__init__(**kw)
         self.backend_kind = backend
         self.location_conf = location_conf
+        self.children = children
 
     def start(self):
-        backend = PhpFpm(self) if self.backend_kind == "php-fpm" else PhpCgiFastCgi(self)
+        kind = PhpFpm if self.backend_kind == "php-fpm" else PhpCgiFastCgi
+        backend = kind(self, children=self.children)
         backend.start()
         w = self.work.path
         conf = w / "nginx.conf"

@@ -206,3 +206,17 @@ def test_abort_with_late_output_like_fpm():
         reference = run(fpm)
     with Apache("mod_php", ini={"fpm_compat.after_finish": "abort"}, extra_conf=WORKERS) as server:
         assert run(server) == reference == (False, 1)
+
+
+def test_subrequest_is_refused_without_a_warning():
+    """virtual() runs a subrequest, whose record fails validation (it is not
+    the request the client waits for): the call returns false without a PHP
+    error, says why in the log, and the page carries on whole."""
+    with Apache("mod_php") as server:
+        status, _, body, _ = timed_request(server, "/virtual_outer.php")
+        record = wait_for_record(server, "virtual")
+        logs = server.logs()
+    assert (status, body) == (200, b"outer before\ninner\nouter after\n")
+    assert record == {"finished": False, "error": None}
+    assert "fpm_compat: fastcgi_finish_request() returned false: mod_php's request cannot be used" in logs, logs
+    assert "PHP Warning" not in logs, logs

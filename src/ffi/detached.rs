@@ -1,5 +1,6 @@
-//! The operating-system side of detaching: interval timers a child does not
-//! inherit, and the per-user count of live detached children.
+//! What a detached child keeps of its request, on the operating system's
+//! side: interval timers a child does not inherit, and the per-user count of
+//! live detached children.
 //!
 //! Both exist because a forked child escapes what bounded the request it
 //! continues: `fork()` does not copy interval timers (PHP's
@@ -8,7 +9,7 @@
 
 use std::ffi::c_int;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const TIMERS: [c_int; 3] = [libc::ITIMER_REAL, libc::ITIMER_VIRTUAL, libc::ITIMER_PROF];
 
@@ -57,8 +58,9 @@ pub enum NoSlot {
 }
 
 impl Slot {
-    pub fn take(slots: u32) -> Result<Slot, NoSlot> {
-        let fd = open_slot_file().map_err(NoSlot::Unusable)?;
+    /// One of `slots` slots counted in `dir` (see [`slot_dir`]).
+    pub fn take(dir: &Path, slots: u32) -> Result<Slot, NoSlot> {
+        let fd = open_slot_file(&slot_file(dir)).map_err(NoSlot::Unusable)?;
         for index in 0..slots {
             if lock_byte(&fd, index) {
                 return Ok(Slot(fd));
@@ -74,15 +76,19 @@ impl Slot {
     }
 }
 
-/// The slot file's path: one per user, in `$TMPDIR` or /tmp.
-pub fn slot_file() -> PathBuf {
-    // SAFETY: geteuid cannot fail.
-    let uid = unsafe { libc::geteuid() };
-    std::env::temp_dir().join(format!("fpm_compat-detached.{uid}"))
+/// Where the slots are counted: `$TMPDIR`, else /tmp.
+pub fn slot_dir() -> PathBuf {
+    std::env::temp_dir()
 }
 
-fn open_slot_file() -> Result<OwnedFd, String> {
-    let path = slot_file();
+/// The slot file in `dir`: one per user.
+fn slot_file(dir: &Path) -> PathBuf {
+    // SAFETY: geteuid cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    dir.join(format!("fpm_compat-detached.{uid}"))
+}
+
+fn open_slot_file(path: &Path) -> Result<OwnedFd, String> {
     let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).map_err(|e| e.to_string())?;
     // SAFETY: open with a NUL-terminated path; the descriptor is owned below.
     // O_NOFOLLOW and the owner check keep another user's file (or link) in a
@@ -127,5 +133,40 @@ fn lock_byte(fd: &OwnedFd, index: u32) -> bool {
         lock.l_start = i64::from(index) as _;
         lock.l_len = 1;
         libc::fcntl(fd.as_raw_fd(), libc::F_OFD_SETLK, &lock) == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("fpm_compat-test-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn slots_bound_holders_and_free_when_dropped() {
+        let dir = scratch_dir("slots");
+        // Each take opens its own file description, so even one process
+        // holds distinct slots, as separate processes do.
+        let first = Slot::take(&dir, 2).ok().expect("first slot");
+        let second = Slot::take(&dir, 2).ok().expect("second slot");
+        assert!(matches!(Slot::take(&dir, 2), Err(NoSlot::AllTaken(2))));
+        drop(first);
+        let third = Slot::take(&dir, 2).ok().expect("the freed slot");
+        drop((second, third));
+        let mode = std::fs::metadata(slot_file(&dir)).unwrap().permissions();
+        assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777, 0o600);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_link_in_place_of_the_slot_file_is_refused() {
+        let dir = scratch_dir("link");
+        std::os::unix::fs::symlink("/dev/null", slot_file(&dir)).unwrap();
+        assert!(matches!(Slot::take(&dir, 2), Err(NoSlot::Unusable(_))));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

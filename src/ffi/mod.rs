@@ -1,0 +1,26 @@
+//! The only unsafe code: one module per thing the extension talks to, each
+//! wrapping that counterpart's C interface in safe functions. Everything
+//! else (the decisions, `finish`, `status`) calls these and holds no raw
+//! pointers.
+//!
+//! `os`, `detached` and `apache` use no PHP symbols (Apache's functions are looked up at
+//! run time), so their unit tests run in `cargo test`; the modules over PHP
+//! resolve PHP's symbols only when PHP loads the library, so they are left
+//! out of test builds.
+
+pub mod apache;
+pub mod detached;
+pub mod os;
+
+#[cfg(not(test))]
+pub mod array;
+#[cfg(not(test))]
+pub mod engine;
+#[cfg(not(test))]
+pub mod fastcgi_request;
+#[cfg(not(test))]
+pub mod info;
+#[cfg(not(test))]
+pub mod output;
+#[cfg(not(test))]
+pub mod server_vars;
