@@ -236,16 +236,17 @@ class Nginx(Server):
     """nginx in front of a FastCGI backend (php-cgi -b or php-fpm), with
     nginx's default FastCGI buffering."""
 
-    def __init__(self, backend="php-cgi", location_conf="", children=4, **kw):
+    def __init__(self, backend="php-cgi", location_conf="", children=None, **kw):
         self.name = f"nginx-{backend}"
+        if children is not None:  # the backend's processes: the server's workers
+            kw["workers"] = children
         super().__init__(**kw)
         self.backend_kind = backend
         self.location_conf = location_conf
-        self.children = children
 
     def start(self):
         kind = PhpFpm if self.backend_kind == "php-fpm" else PhpCgiFastCgi
-        backend = kind(self, children=self.children)
+        backend = kind(self)
         backend.start()
         w = self.work.path
         conf = w / "nginx.conf"
