@@ -84,6 +84,29 @@ phpt_counts() { # log
     echo "$p $f"
 }
 
+# The end-to-end tests (pytest, tests/e2e) with ARGS; the log goes to LOG
+# and to the terminal. The PHP version they use comes from the environment
+# (FPM_COMPAT_PHP_VERSION, FPM_COMPAT_SO; tests/e2e/servers.py).
+run_e2e() { # log [args]
+    local out=$1
+    shift
+    { (cd "$ROOT/tests/e2e" && python3 -m pytest -q -p no:cacheprovider -rs "$@" 2>&1) || true; } | tee "$out"
+}
+
+# Sum of the numbers before WORD(S) in a log (0 when there are none).
+sum_before() { # log words
+    { grep -Eo "[0-9]+ ($2)\b" "$1" || true; } | awk '{s+=$1} END {print s+0}'
+}
+
+# "PASSED FAILED SKIPPED" from a run_e2e log; a run without a "passed"
+# count counts as one failure.
+pytest_counts() { # log
+    local p f s
+    p=$(sum_before "$1" passed); f=$(sum_before "$1" "failed|errors?"); s=$(sum_before "$1" skipped)
+    grep -Eq '[0-9]+ passed' "$1" || f=$((f + 1))
+    echo "$p $f $s"
+}
+
 # The version, read from Cargo.toml: its only home.
 cargo_version() { sed -n 's/^version *= *"\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1; }
 

@@ -88,6 +88,10 @@ pub struct ProcessStatus {
     pub request_duration_us: u64,
     pub request: RequestInfo,
     pub last: Option<LastRequest>,
+    /// The pool's `memory-peak`: the highest peak of the requests this
+    /// process completed. `None` leaves the key out, as the php-fpm of PHP
+    /// before 8.4 does: the shape follows the FPM of the same version.
+    pub memory_peak: Option<u64>,
 }
 
 /// FPM's scoreboard keeps request data in fixed C buffers filled with
@@ -142,7 +146,7 @@ pub fn fields(s: &ProcessStatus) -> Fields {
         ("last-request-cpu", Value::Float(last.cpu_percent)),
         ("last-request-memory", Value::Int(i64::try_from(last.memory).unwrap_or(i64::MAX))),
     ];
-    vec![
+    let mut pool = vec![
         ("pool", Value::Str(s.pool.as_bytes().to_vec())),
         // One process that is always there: FPM's word for that is static.
         ("process-manager", Value::Str(b"static".to_vec())),
@@ -161,8 +165,12 @@ pub fn fields(s: &ProcessStatus) -> Fields {
         ("max-active-processes", Value::Int(1)),
         ("max-children-reached", Value::Int(0)),
         ("slow-requests", Value::Int(0)),
-        ("procs", Value::List(vec![proc])),
-    ]
+    ];
+    if let Some(peak) = s.memory_peak {
+        pool.push(("memory-peak", Value::Int(i64::try_from(peak).unwrap_or(i64::MAX))));
+    }
+    pool.push(("procs", Value::List(vec![proc])));
+    pool
 }
 
 /// FPM's `last-request-cpu`: CPU time over wall time of the request, in
@@ -211,6 +219,7 @@ mod tests {
                 script: Some(b"/srv/status.php".to_vec()),
             },
             last: Some(LastRequest { cpu_percent: 12.5, memory: 2 * 1024 * 1024 }),
+            memory_peak: None,
         }
     }
 
@@ -252,6 +261,17 @@ mod tests {
                 "last-request-memory",
             ]
         );
+    }
+
+    #[test]
+    fn memory_peak_between_slow_requests_and_procs_from_php_8_4() {
+        let mut st = sample();
+        st.memory_peak = Some(6 * 1024 * 1024);
+        let f = fields(&st);
+        let tail: Vec<_> = keys(&f).into_iter().rev().take(3).collect();
+        assert_eq!(tail, ["procs", "memory-peak", "slow-requests"]);
+        assert_eq!(get(&f, "memory-peak"), &Value::Int(6 * 1024 * 1024));
+        assert!(!keys(&fields(&sample())).contains(&"memory-peak"));
     }
 
     #[test]

@@ -15,6 +15,9 @@ use super::{LastRequest, ProcessStatus, State};
 use crate::{finish, php};
 
 static REQUESTS: AtomicU64 = AtomicU64::new(0);
+/// The highest peak memory of the requests this process completed: php-fpm
+/// 8.4+ reports the pool's as `memory-peak`.
+static PEAK: AtomicU64 = AtomicU64::new(0);
 /// The last request this process completed (held only to copy it in or out).
 static LAST: Mutex<Option<LastRequest>> = Mutex::new(None);
 /// The start time of the process with that pid: a forked child (Apache
@@ -47,6 +50,7 @@ pub fn request_ended() {
     let wall_us = micros(started.elapsed().as_micros());
     let cpu_us = php::cpu_time_us().saturating_sub(cpu_at_start);
     let last = LastRequest { cpu_percent: super::cpu_percent(cpu_us, wall_us), memory: php::memory_peak_usage_real() };
+    PEAK.fetch_max(last.memory, Ordering::Relaxed);
     *lock(&LAST) = Some(last);
 }
 
@@ -76,6 +80,7 @@ pub fn snapshot(pool: &str) -> ProcessStatus {
         request_duration_us: duration,
         request: php::request_info(),
         last,
+        memory_peak: ext_php_rs::PHP_84.then(|| PEAK.load(Ordering::Relaxed)),
     }
 }
 

@@ -1,5 +1,5 @@
 """The embed SAPI: a real host program linked against libphp (Debian's
-libphp8.2-embed) runs a script that finishes its request."""
+libphp8.x-embed) runs a script that finishes its request."""
 
 import json
 import os
@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from servers import FIXTURES, Workdir
+from servers import FIXTURES, PHP_CONFIG, PHP_VERSION, Workdir
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -15,9 +15,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
     out = tmp_path_factory.mktemp("embed") / "host"
-    includes = subprocess.check_output(["php-config", "--includes"], text=True).split()
+    includes = subprocess.check_output([PHP_CONFIG, "--includes"], text=True).split()
     subprocess.check_call(["gcc", "-O1", "-o", str(out), os.path.join(HERE, "embed/host.c"), *includes,
-                           "-L/usr/lib", "-lphp8.2"])
+                           "-L/usr/lib", f"-lphp{PHP_VERSION}"])
     return out
 
 

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from servers import FIXTURES, SO, Apache, BuiltinServer, Nginx
+from servers import FIXTURES, PHP, SO, Apache, BuiltinServer, Nginx
 
 STATUS_ON = {"fpm_compat.status": 1}
 OURS = {
@@ -102,7 +102,7 @@ def finished_report(server):
 
 
 def cli_report():
-    out = subprocess.run(["php", "-d", f"extension={SO}", "-d", "fpm_compat.status=1", str(FIXTURES / "status.php")],
+    out = subprocess.run([PHP, "-d", f"extension={SO}", "-d", "fpm_compat.status=1", str(FIXTURES / "status.php")],
                          capture_output=True, check=True, timeout=30)
     return json.loads(out.stdout)
 
