@@ -10,7 +10,7 @@ RUN_TESTS="$PHP_API_DIR/build/run-tests.php"
 # Debian packages every test and the demo need. Listed once, here.
 PACKAGES=(php8.2-dev php8.2-cli php8.2-cgi php8.2-fpm php8.2-phpdbg libphp8.2-embed
           clang libclang-dev apache2 libapache2-mod-php8.2 nginx libfcgi-bin
-          curl wrk valgrind php-getallheaders python3-pytest)
+          curl wrk valgrind php-getallheaders python3-pytest python3-jsonschema)
 
 log() { printf '\n== %s\n' "$*"; }
 
@@ -122,15 +122,18 @@ copy_source() { # dest
 
 # The PECL/PIE build in SRC: phpize, configure, make, make test, make install
 # with INSTALL_ROOT=DEST; then the installed module must load under the CLI
-# and report the version in Cargo.toml. Logs stay in SRC; a failing step
-# shows the end of its log.
+# and report the version in Cargo.toml. configure is called as PIE calls it
+# (src/Building/UnixBuild.php: only --with-php-config, no --enable-…), and
+# make must leave modules/fpm_compat.so, the file PIE installs. Logs stay in
+# SRC; a failing step shows the end of its log.
 phpize_flow() { # src dest
     local src=$1 dest=$2 step so version
-    for step in phpize "./configure --enable-fpm_compat" make "make test" "make install INSTALL_ROOT=$dest"; do
+    for step in phpize "./configure --with-php-config=$(command -v php-config)" make "make test" "make install INSTALL_ROOT=$dest"; do
         echo "$ $step"
         # NO_INTERACTION: run-tests would otherwise ask to mail a failure report.
         (cd "$src" && NO_INTERACTION=1 $step >"$src/step.log" 2>&1) || { tail -40 "$src/step.log"; return 1; }
         [ "$step" != "make test" ] || grep -E '^Tests (passed|failed)' "$src/step.log"
+        [ "$step" != make ] || [ -f "$src/modules/fpm_compat.so" ] || { echo "make left no modules/fpm_compat.so (PIE installs that file)"; return 1; }
     done
     so=$dest$(php-config --extension-dir)/fpm_compat.so
     php -d "extension=$so" -m | grep -qx fpm_compat || { echo "not listed by php -m: $so"; return 1; }
