@@ -62,7 +62,7 @@ build() {
 
 # The phpt suite in DIR with extension SO, under PHP and (for --CGI-- tests)
 # php-cgi; the log goes to LOG and to the terminal. Shared by scripts/test and
-# scripts/test-php84 so both judge the suite the same way.
+# scripts/test-php so both judge the suite the same way.
 run_phpt() { # php php-cgi run-tests.php so dir log
     local php=$1 cgi=$2 run_tests=$3 so=$4 dir=$5 out=$6
     # Debian's conf.d (opcache etc.) stays in force for the tests, as for a

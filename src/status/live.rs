@@ -11,8 +11,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use super::{LastRequest, ProcessStatus, State};
+use super::{FpmLayout, LastRequest, ProcessStatus, State};
 use crate::{finish, php};
+
+/// The PHP 8 minor version built against (a module only loads into that
+/// one), as far as php-fpm's status shape tells versions apart.
+const PHP_MINOR: u32 = if ext_php_rs::PHP_86 {
+    6
+} else if ext_php_rs::PHP_85 {
+    5
+} else if ext_php_rs::PHP_84 {
+    4
+} else {
+    2
+};
 
 static REQUESTS: AtomicU64 = AtomicU64::new(0);
 /// The highest peak memory of the requests this process completed: php-fpm
@@ -80,7 +92,8 @@ pub fn snapshot(pool: &str) -> ProcessStatus {
         request_duration_us: duration,
         request: php::request_info(),
         last,
-        memory_peak: ext_php_rs::PHP_84.then(|| PEAK.load(Ordering::Relaxed)),
+        memory_peak: PEAK.load(Ordering::Relaxed),
+        layout: FpmLayout::of_php8(PHP_MINOR),
     }
 }
 

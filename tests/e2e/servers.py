@@ -22,6 +22,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # names, so several versions can be installed side by side (scripts/test-php
 # runs 8.5 and 8.6 in one chroot) and the unversioned names pick only one.
 PHP_VERSION = os.environ.get("FPM_COMPAT_PHP_VERSION", "8.2")
+PHP_VERSION_INFO = tuple(int(n) for n in PHP_VERSION.split("."))  # (8, 5): compares as versions do
 PHP = f"/usr/bin/php{PHP_VERSION}"
 PHP_CGI = f"/usr/bin/php-cgi{PHP_VERSION}"
 PHP_FPM = f"/usr/sbin/php-fpm{PHP_VERSION}"
