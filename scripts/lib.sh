@@ -90,7 +90,8 @@ phpt_counts() { # log
 run_e2e() { # log [args]
     local out=$1
     shift
-    { (cd "$ROOT/tests/e2e" && python3 -m pytest -q -p no:cacheprovider -rs "$@" 2>&1) || true; } | tee "$out"
+    # Debian's Python, which has python3-pytest (a python3 earlier in PATH may not).
+    { (cd "$ROOT/tests/e2e" && /usr/bin/python3 -m pytest -q -p no:cacheprovider -rs "$@" 2>&1) || true; } | tee "$out"
 }
 
 # Sum of the numbers before WORD(S) in a log (0 when there are none).

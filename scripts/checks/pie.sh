@@ -6,7 +6,8 @@
 # agree with the rest of the repo. PIE's build itself (phpize, ./configure
 # --with-php-config=…, make, then modules/<extension-name>.so) is phpize.sh.
 source "$(dirname "$0")/../lib.sh"
-python3 - "$ROOT" <<'PY'
+# Debian's Python, which has python3-jsonschema (PACKAGES in lib.sh).
+/usr/bin/python3 - "$ROOT" <<'PY'
 import json, re, sys
 from pathlib import Path
 
