@@ -10,7 +10,7 @@ RUN_TESTS="$PHP_API_DIR/build/run-tests.php"
 # Debian packages every test and the demo need. Listed once, here.
 PACKAGES=(php8.2-dev php8.2-cli php8.2-cgi php8.2-fpm php8.2-phpdbg libphp8.2-embed
           clang libclang-dev apache2 apache2-dev libapache2-mod-php8.2 nginx libfcgi-bin
-          curl wrk valgrind php-getallheaders python3-pytest python3-brotli openssl
+          curl wrk valgrind php-getallheaders python3-pytest python3-brotli python3-jsonschema openssl
           php-symfony-http-kernel php-symfony-error-handler lighttpd)
 
 log() { printf '\n== %s\n' "$*"; }
@@ -63,7 +63,7 @@ build() {
 
 # The phpt suite in DIR with extension SO, under PHP and (for --CGI-- tests)
 # php-cgi; the log goes to LOG and to the terminal. Shared by scripts/test and
-# scripts/test-php84 so both judge the suite the same way.
+# scripts/test-php so both judge the suite the same way.
 run_phpt() { # php php-cgi run-tests.php so dir log
     local php=$1 cgi=$2 run_tests=$3 so=$4 dir=$5 out=$6
     # Debian's conf.d (opcache etc.) stays in force for the tests, as for a
@@ -85,6 +85,30 @@ phpt_counts() { # log
     echo "$p $f"
 }
 
+# The end-to-end tests (pytest, tests/e2e) with ARGS; the log goes to LOG
+# and to the terminal. The PHP version they use comes from the environment
+# (FPM_COMPAT_PHP_VERSION, FPM_COMPAT_SO; tests/e2e/servers.py).
+run_e2e() { # log [args]
+    local out=$1
+    shift
+    # Debian's Python, which has python3-pytest (a python3 earlier in PATH may not).
+    { (cd "$ROOT/tests/e2e" && /usr/bin/python3 -m pytest -q -p no:cacheprovider -rs "$@" 2>&1) || true; } | tee "$out"
+}
+
+# Sum of the numbers before WORD(S) in a log (0 when there are none).
+sum_before() { # log words
+    { grep -Eo "[0-9]+ ($2)\b" "$1" || true; } | awk '{s+=$1} END {print s+0}'
+}
+
+# "PASSED FAILED SKIPPED" from a run_e2e log; a run without a "passed"
+# count counts as one failure.
+pytest_counts() { # log
+    local p f s
+    p=$(sum_before "$1" passed); f=$(sum_before "$1" "failed|errors?"); s=$(sum_before "$1" skipped)
+    grep -Eq '[0-9]+ passed' "$1" || f=$((f + 1))
+    echo "$p $f $s"
+}
+
 # The version, read from Cargo.toml: its only home.
 cargo_version() { sed -n 's/^version *= *"\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1; }
 
@@ -100,15 +124,18 @@ copy_source() { # dest
 
 # The PECL/PIE build in SRC: phpize, configure, make, make test, make install
 # with INSTALL_ROOT=DEST; then the installed module must load under the CLI
-# and report the version in Cargo.toml. Logs stay in SRC; a failing step
-# shows the end of its log.
+# and report the version in Cargo.toml. configure is called as PIE calls it
+# (src/Building/UnixBuild.php: only --with-php-config, no --enable-…), and
+# make must leave modules/fpm_compat.so, the file PIE installs. Logs stay in
+# SRC; a failing step shows the end of its log.
 phpize_flow() { # src dest
     local src=$1 dest=$2 step so version
-    for step in phpize "./configure --enable-fpm_compat" make "make test" "make install INSTALL_ROOT=$dest"; do
+    for step in phpize "./configure --with-php-config=$(command -v php-config)" make "make test" "make install INSTALL_ROOT=$dest"; do
         echo "$ $step"
         # NO_INTERACTION: run-tests would otherwise ask to mail a failure report.
         (cd "$src" && NO_INTERACTION=1 $step >"$src/step.log" 2>&1) || { tail -40 "$src/step.log"; return 1; }
         [ "$step" != "make test" ] || grep -E '^Tests (passed|failed)' "$src/step.log"
+        [ "$step" != make ] || [ -f "$src/modules/fpm_compat.so" ] || { echo "make left no modules/fpm_compat.so (PIE installs that file)"; return 1; }
     done
     so=$dest$(php-config --extension-dir)/fpm_compat.so
     # grep reads to the end (no -q): a reader that leaves early makes php's

@@ -88,14 +88,43 @@ pub struct ProcessStatus {
     pub request_duration_us: u64,
     pub request: RequestInfo,
     pub last: Option<LastRequest>,
+    /// The pool's `memory-peak` (shown where `layout` has it): the highest
+    /// peak of the requests this process completed.
+    pub memory_peak: u64,
+    /// The shape of the php-fpm of the same PHP version.
+    pub layout: FpmLayout,
+}
+
+/// Where php-fpm's status array changed between PHP versions, as read from
+/// each version's php-fpm in the same test run (tests/e2e/test_status.py).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FpmLayout {
+    /// An int `memory-peak` between `slow-requests` and `procs` (8.4+).
+    pub memory_peak: bool,
+    /// Scoreboard buffer sizes (`fpm_scoreboard.h`), NUL included: 8.5
+    /// widened the URI and script to 512 bytes, the query string to 2048.
+    pub uri_size: usize,
+    pub query_size: usize,
+    pub script_size: usize,
+}
+
+impl FpmLayout {
+    /// php-fpm's layout in PHP 8.`minor`.
+    pub const fn of_php8(minor: u32) -> FpmLayout {
+        let wide = minor >= 5;
+        FpmLayout {
+            memory_peak: minor >= 4,
+            uri_size: if wide { 512 } else { 128 },
+            query_size: if wide { 2048 } else { 512 },
+            script_size: if wide { 512 } else { 256 },
+        }
+    }
 }
 
 /// FPM's scoreboard keeps request data in fixed C buffers filled with
-/// `strlcpy`: what does not fit is cut.
+/// `strlcpy`: what does not fit is cut. These two kept their sizes in every
+/// version; the others are in [`FpmLayout`].
 const METHOD_SIZE: usize = 16;
-const URI_SIZE: usize = 128;
-const QUERY_SIZE: usize = 512;
-const SCRIPT_SIZE: usize = 256;
 const USER_SIZE: usize = 32;
 
 /// `strlcpy(buf, value, size)` then read back as FPM does: at most
@@ -134,15 +163,15 @@ pub fn fields(s: &ProcessStatus) -> Fields {
         ("requests", Value::Int(requests)),
         ("request-duration", Value::Int(i64::try_from(s.request_duration_us).unwrap_or(i64::MAX))),
         ("request-method", dash_if_empty(s.request.method.as_deref(), METHOD_SIZE)),
-        ("request-uri", Value::Str(scoreboard_field(uri, URI_SIZE))),
-        ("query-string", Value::Str(scoreboard_field(s.request.query_string.as_deref(), QUERY_SIZE))),
+        ("request-uri", Value::Str(scoreboard_field(uri, s.layout.uri_size))),
+        ("query-string", Value::Str(scoreboard_field(s.request.query_string.as_deref(), s.layout.query_size))),
         ("request-length", Value::Int(s.request.content_length)),
         ("user", dash_if_empty(s.request.auth_user.as_deref(), USER_SIZE)),
-        ("script", dash_if_empty(s.request.script.as_deref(), SCRIPT_SIZE)),
+        ("script", dash_if_empty(s.request.script.as_deref(), s.layout.script_size)),
         ("last-request-cpu", Value::Float(last.cpu_percent)),
         ("last-request-memory", Value::Int(i64::try_from(last.memory).unwrap_or(i64::MAX))),
     ];
-    vec![
+    let mut pool = vec![
         ("pool", Value::Str(s.pool.as_bytes().to_vec())),
         // One process that is always there: FPM's word for that is static.
         ("process-manager", Value::Str(b"static".to_vec())),
@@ -161,8 +190,12 @@ pub fn fields(s: &ProcessStatus) -> Fields {
         ("max-active-processes", Value::Int(1)),
         ("max-children-reached", Value::Int(0)),
         ("slow-requests", Value::Int(0)),
-        ("procs", Value::List(vec![proc])),
-    ]
+    ];
+    if s.layout.memory_peak {
+        pool.push(("memory-peak", Value::Int(i64::try_from(s.memory_peak).unwrap_or(i64::MAX))));
+    }
+    pool.push(("procs", Value::List(vec![proc])));
+    pool
 }
 
 /// FPM's `last-request-cpu`: CPU time over wall time of the request, in
@@ -211,6 +244,8 @@ mod tests {
                 script: Some(b"/srv/status.php".to_vec()),
             },
             last: Some(LastRequest { cpu_percent: 12.5, memory: 2 * 1024 * 1024 }),
+            memory_peak: 6 * 1024 * 1024,
+            layout: FpmLayout::of_php8(2),
         }
     }
 
@@ -255,6 +290,17 @@ mod tests {
     }
 
     #[test]
+    fn memory_peak_between_slow_requests_and_procs_from_php_8_4() {
+        let mut st = sample();
+        st.layout = FpmLayout::of_php8(4);
+        let f = fields(&st);
+        let tail: Vec<_> = keys(&f).into_iter().rev().take(3).collect();
+        assert_eq!(tail, ["procs", "memory-peak", "slow-requests"]);
+        assert_eq!(get(&f, "memory-peak"), &Value::Int(6 * 1024 * 1024));
+        assert!(!keys(&fields(&sample())).contains(&"memory-peak"));
+    }
+
+    #[test]
     fn values_of_a_running_request() {
         let f = fields(&sample());
         assert_eq!(get(&f, "pool"), &s("cli-server"));
@@ -293,13 +339,15 @@ mod tests {
         assert_eq!(get(p, "last-request-memory"), &Value::Int(0));
     }
 
-    #[test]
-    fn long_values_are_cut_to_fpm_field_sizes() {
+    /// Lengths of query-string, request-uri, request-method, script, user
+    /// for very long values under php-fpm 8.`minor`'s layout.
+    fn cut_lengths(minor: u32) -> [usize; 5] {
         let mut st = sample();
-        st.request.query_string = Some(vec![b'q'; 600]);
-        st.request.uri = Some(vec![b'u'; 200]);
+        st.layout = FpmLayout::of_php8(minor);
+        st.request.query_string = Some(vec![b'q'; 3000]);
+        st.request.uri = Some(vec![b'u'; 3000]);
         st.request.method = Some(vec![b'M'; 20]);
-        st.request.script = Some(vec![b's'; 300]);
+        st.request.script = Some(vec![b's'; 3000]);
         st.request.auth_user = Some(vec![b'a'; 40]);
         let f = fields(&st);
         let p = proc_of(&f);
@@ -307,10 +355,16 @@ mod tests {
             Value::Str(v) => v.len(),
             _ => panic!(),
         };
-        assert_eq!(
-            [len("query-string"), len("request-uri"), len("request-method"), len("script"), len("user")],
-            [511, 127, 15, 255, 31]
-        );
+        [len("query-string"), len("request-uri"), len("request-method"), len("script"), len("user")]
+    }
+
+    #[test]
+    fn long_values_are_cut_to_fpm_field_sizes() {
+        assert_eq!(cut_lengths(2), [511, 127, 15, 255, 31]);
+        assert_eq!(cut_lengths(4), [511, 127, 15, 255, 31]);
+        // Measured against php-fpm 8.5.7 and 8.6.0~rc3.
+        assert_eq!(cut_lengths(5), [2047, 511, 15, 511, 31]);
+        assert_eq!(cut_lengths(6), [2047, 511, 15, 511, 31]);
     }
 
     #[test]
@@ -330,8 +384,8 @@ mod tests {
 
     #[test]
     fn bytes_are_kept_and_cut_at_nul() {
-        assert_eq!(scoreboard_field(Some(b"/\xff\xfe"), URI_SIZE), b"/\xff\xfe");
-        assert_eq!(scoreboard_field(Some(b"a\0b"), URI_SIZE), b"a");
+        assert_eq!(scoreboard_field(Some(b"/\xff\xfe"), 128), b"/\xff\xfe");
+        assert_eq!(scoreboard_field(Some(b"a\0b"), 128), b"a");
         assert_eq!(dash_if_empty(Some(b""), USER_SIZE), s("-"));
     }
 

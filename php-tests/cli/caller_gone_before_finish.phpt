@@ -5,13 +5,14 @@ fpm_compat
 --SKIPIF--
 <?php
 if (PHP_ZTS) die('skip detach is refused in ZTS builds');
-if (!is_executable('/usr/bin/phpdbg')) die('skip no phpdbg');
+require __DIR__ . '/../include/child.inc';
+if (!is_executable(fpm_compat_phpdbg())) die('skip no phpdbg');
 ?>
 --FILE--
 <?php
 require __DIR__ . '/../include/child.inc';
 // phpdbg, unlike the CLI, does not ignore SIGPIPE itself.
-$binaries = ['php' => [PHP_BINARY], 'phpdbg' => ['/usr/bin/phpdbg', '-qrr']];
+$binaries = ['php' => [PHP_BINARY], 'phpdbg' => [fpm_compat_phpdbg(), '-qrr']];
 foreach ($binaries as $name => $binary) {
     foreach (['close', 'detach'] as $mode) {
         $log = tempnam(sys_get_temp_dir(), 'fpmc');

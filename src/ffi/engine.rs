@@ -164,7 +164,9 @@ pub fn flush() {
 
 pub fn headers_sent() -> bool {
     // SAFETY: SG() for this thread.
-    unsafe { (*ffi::ext_php_rs_sapi_globals()).headers_sent != 0 }
+    let sent = unsafe { (*ffi::ext_php_rs_sapi_globals()).headers_sent };
+    // A `zend_uchar` up to PHP 8.5, a C `bool` from 8.6: one expression for both.
+    u8::from(sent) != 0
 }
 
 /// Whether this PHP is a thread-safe (ZTS) build.

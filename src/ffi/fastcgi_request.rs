@@ -11,7 +11,9 @@ use std::ffi::c_int;
 use super::engine::server_context;
 
 /// The first five `int` fields of php-cgi's private `struct _fcgi_request`
-/// (main/fastcgi.c: listen_socket, tcp, fd, id, keep; unchanged PHP 7.0–8.4).
+/// (main/fastcgi.c: listen_socket, tcp, fd, id, keep; unchanged PHP 7.0–8.4,
+/// and proven on every version `scripts/test-php` runs by
+/// tests/e2e/test_fastcgi_request_struct.py).
 /// Read only, and only trusted after validation by the caller.
 #[derive(Debug, Clone, Copy)]
 pub struct FastCgiRequestHead {

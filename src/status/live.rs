@@ -11,11 +11,26 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use super::{LastRequest, ProcessStatus, State};
+use super::{FpmLayout, LastRequest, ProcessStatus, State};
 use crate::ffi::{engine, os};
 use crate::finish;
 
+/// The PHP 8 minor version built against (a module only loads into that
+/// one), as far as php-fpm's status shape tells versions apart.
+const PHP_MINOR: u32 = if ext_php_rs::PHP_86 {
+    6
+} else if ext_php_rs::PHP_85 {
+    5
+} else if ext_php_rs::PHP_84 {
+    4
+} else {
+    2
+};
+
 static REQUESTS: AtomicU64 = AtomicU64::new(0);
+/// The highest peak memory of the requests this process completed: php-fpm
+/// 8.4+ reports the pool's as `memory-peak`.
+static PEAK: AtomicU64 = AtomicU64::new(0);
 /// The last request this process completed (held only to copy it in or out).
 static LAST: Mutex<Option<LastRequest>> = Mutex::new(None);
 /// The start time of the process with that pid: a forked child (Apache
@@ -48,6 +63,7 @@ pub fn request_ended() {
     let wall_us = micros(started.elapsed().as_micros());
     let cpu_us = os::cpu_time_us().saturating_sub(cpu_at_start);
     let last = LastRequest { cpu_percent: super::cpu_percent(cpu_us, wall_us), memory: engine::memory_peak_usage_real() };
+    PEAK.fetch_max(last.memory, Ordering::Relaxed);
     *lock(&LAST) = Some(last);
 }
 
@@ -77,6 +93,8 @@ pub fn snapshot(pool: &str) -> ProcessStatus {
         request_duration_us: duration,
         request: engine::request_info(),
         last,
+        memory_peak: PEAK.load(Ordering::Relaxed),
+        layout: FpmLayout::of_php8(PHP_MINOR),
     }
 }
 

@@ -18,8 +18,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SO = Path(os.environ.get("FPM_COMPAT_SO", ROOT / "target/release/libfpm_compat.so"))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-PHP_ETC = Path("/etc/php/8.2")
+# The PHP version under test: its Debian binaries carry the version in their
+# names, so several versions can be installed side by side (scripts/test-php
+# runs 8.5 and 8.6 in one chroot) and the unversioned names pick only one.
+PHP_VERSION = os.environ.get("FPM_COMPAT_PHP_VERSION", "8.2")
+PHP_VERSION_INFO = tuple(int(n) for n in PHP_VERSION.split("."))  # (8, 5): compares as versions do
+PHP = f"/usr/bin/php{PHP_VERSION}"
+PHP_CGI = f"/usr/bin/php-cgi{PHP_VERSION}"
+PHP_FPM = f"/usr/sbin/php-fpm{PHP_VERSION}"
+PHP_CONFIG = f"/usr/bin/php-config{PHP_VERSION}"
+PHP_ETC = Path(f"/etc/php/{PHP_VERSION}")
 APACHE_MODULES = Path("/usr/lib/apache2/modules")
+MOD_PHP = APACHE_MODULES / f"libphp{PHP_VERSION}.so"
 
 
 def free_port():
@@ -178,7 +188,7 @@ class BuiltinServer(Server):
         env = {"PHP_INI_SCAN_DIR": self.work.scan_dir("cli", self.ini, self.extension)}
         if self.workers > 1:
             env["PHP_CLI_SERVER_WORKERS"] = str(self.workers)
-        proc = self.spawn(self.wrapper + ["php", "-S", f"127.0.0.1:{self.port}", "-t", str(self.docroot)], env=env)
+        proc = self.spawn(self.wrapper + [PHP, "-S", f"127.0.0.1:{self.port}", "-t", str(self.docroot)], env=env)
         wait_for_port(self.port, proc, self.start_timeout)
 
 
@@ -203,7 +213,7 @@ class PhpCgiFastCgi(FastCgiBackend):
             "PHP_FCGI_CHILDREN": str(self.children),
             "PHP_FCGI_MAX_REQUESTS": str(self.server.max_requests),
         }
-        proc = self.server.spawn(self.server.wrapper + ["php-cgi", "-b", f"127.0.0.1:{self.port}"], env=env)
+        proc = self.server.spawn(self.server.wrapper + [PHP_CGI, "-b", f"127.0.0.1:{self.port}"], env=env)
         wait_for_port(self.port, proc, self.server.start_timeout)
 
 
@@ -228,7 +238,7 @@ decorate_workers_output = no
 php_admin_value[error_log] = {self.server.work.php_log}
 """)
         env = {"PHP_INI_SCAN_DIR": self.scan_dir("fpm")}
-        proc = self.server.spawn(["php-fpm8.2", "-F", "-R", "-y", str(conf)], env=env)
+        proc = self.server.spawn([PHP_FPM, "-F", "-R", "-y", str(conf)], env=env)
         wait_for_port(self.port, proc)
 
 
@@ -332,7 +342,7 @@ class Apache(Server):
             scan = self.work.scan_dir("cgi", self.ini, self.extension)
             # TMPDIR: detached children are counted per user there, and
             # other servers of www-data on this machine must not count.
-            wrapper.write_text(f"#!/bin/sh\nPHP_INI_SCAN_DIR='{scan}' TMPDIR='{w}' exec /usr/bin/php-cgi\n")
+            wrapper.write_text(f"#!/bin/sh\nPHP_INI_SCAN_DIR='{scan}' TMPDIR='{w}' exec {PHP_CGI}\n")
             wrapper.chmod(0o755)
             handler = (f'ScriptAlias /php-cgi-bin/ {w}/\n'
                        f'<Directory {w}>\n    Options +ExecCGI\n    Require all granted\n</Directory>\n'
@@ -341,7 +351,7 @@ class Apache(Server):
         else:
             raise ValueError(self.mode)
         loads = "\n".join(
-            f"LoadModule {m}_module {APACHE_MODULES}/{'libphp8.2.so' if m == 'php' else f'mod_{m}.so'}"
+            f"LoadModule {m}_module {MOD_PHP if m == 'php' else APACHE_MODULES / f'mod_{m}.so'}"
             for m in mods)
         conf = w / "httpd.conf"
         conf.write_text(f"""
@@ -416,7 +426,7 @@ server.groupname = "www-data"
 server.max-keep-alive-requests = 1000
 index-file.names = ("index.php")
 fastcgi.server = (".php" => ((
-    "bin-path" => "/usr/bin/php-cgi",
+    "bin-path" => "{PHP_CGI}",
     "socket" => "{w}/php-cgi.socket",
     "max-procs" => 1,
     "bin-environment" => (

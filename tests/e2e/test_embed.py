@@ -1,5 +1,5 @@
 """The embed SAPI: a real host program linked against libphp (Debian's
-libphp8.2-embed) runs a script that finishes its request."""
+libphp8.x-embed) runs a script that finishes its request."""
 
 import json
 import os
@@ -7,17 +7,23 @@ import subprocess
 
 import pytest
 
-from servers import FIXTURES, Workdir
+from servers import FIXTURES, PHP_CONFIG, PHP_VERSION, Workdir
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
-    out = tmp_path_factory.mktemp("embed") / "host"
-    includes = subprocess.check_output(["php-config", "--includes"], text=True).split()
+    lib = tmp_path_factory.mktemp("embed")
+    out = lib / "host"
+    # Every version's libphp<version>.so has the SONAME libphp.so, which
+    # /usr/lib/libphp.so names for one version only: with 8.5 and 8.6 side
+    # by side an 8.5 host would load 8.6. A libphp.so of its own, found
+    # first through the rpath, keeps the host on the version under test.
+    (lib / "libphp.so").symlink_to(f"/usr/lib/libphp{PHP_VERSION}.so")
+    includes = subprocess.check_output([PHP_CONFIG, "--includes"], text=True).split()
     subprocess.check_call(["gcc", "-O1", "-o", str(out), os.path.join(HERE, "embed/host.c"), *includes,
-                           "-L/usr/lib", "-lphp8.2"])
+                           f"-L{lib}", "-lphp", f"-Wl,-rpath,{lib}"])
     return out
 
 
