@@ -12,7 +12,7 @@
 use std::cell::Cell;
 
 use super::framed::ContentLengthFraming;
-use super::{end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
+use super::{end_output_and_flush, end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
 use crate::ffi::{engine, os};
 
 pub struct ModPhp;
@@ -31,8 +31,7 @@ impl EndResponse for ModPhp {
                 return ContentLengthFraming { extra_headers: &[], apache: true }.end_response(request);
             }
             Err(refusal) => {
-                end_output_and_send_headers();
-                engine::flush();
+                end_output_and_flush();
                 return Outcome::NotEnded(format!(
                     "mod_php's request cannot be used ({refusal}) and the headers were already sent, so the response \
                      carries on until the script ends"

@@ -15,7 +15,7 @@
 
 use super::detach::detach;
 use super::framed::ContentLengthFraming;
-use super::{end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
+use super::{end_output_and_flush, EndResponse, LaterOutput, Outcome, RequestSettings};
 use crate::fastcgi::end_request_records;
 use crate::ffi::{engine, fastcgi_request, os};
 
@@ -27,8 +27,7 @@ impl EndResponse for FastCgi {
             return ContentLengthFraming { extra_headers: &["X-Accel-Buffering: no"], apache: false }
                 .end_response(request);
         };
-        end_output_and_send_headers();
-        engine::flush();
+        end_output_and_flush();
         // A failed write means the front-end dropped the connection (its
         // client went): nobody waits, which php-fpm also calls success.
         os::write_all(fd, &end_request_records(id));
@@ -57,8 +56,7 @@ pub struct PlainCgi;
 
 impl EndResponse for PlainCgi {
     fn end_response(&self, request: &RequestSettings) -> Outcome {
-        end_output_and_send_headers();
-        engine::flush();
+        end_output_and_flush();
         os::flush_c_stdio();
         if engine::ZTS {
             os::stdio_to_dev_null(false);

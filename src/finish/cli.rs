@@ -6,7 +6,7 @@
 //! `detach` release whoever reads our stdout (a pipe, a process manager).
 
 use super::detach::detach;
-use super::{end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
+use super::{end_output_and_flush, EndResponse, LaterOutput, Outcome, RequestSettings};
 use crate::ffi::{engine, os};
 use crate::settings::CliFinish;
 
@@ -43,8 +43,7 @@ fn flush_everything() {
     // The reader may have gone already (EPIPE): releasing it is done then,
     // and the script must run on.
     os::with_sigpipe_ignored(|| {
-        end_output_and_send_headers();
-        engine::flush();
+        end_output_and_flush();
         os::flush_c_stdio();
     });
 }

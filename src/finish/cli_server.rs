@@ -7,15 +7,14 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::{end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
-use crate::ffi::{engine, os, server_vars};
+use super::{end_output_and_flush, EndResponse, LaterOutput, Outcome, RequestSettings};
+use crate::ffi::{os, server_vars};
 
 pub struct CliServer;
 
 impl EndResponse for CliServer {
     fn end_response(&self, _request: &RequestSettings) -> Outcome {
-        end_output_and_send_headers();
-        engine::flush();
+        end_output_and_flush();
         let Some(client) = client_address() else {
             return Outcome::NotEnded("cannot tell the client's address (REMOTE_ADDR, REMOTE_PORT)".into());
         };

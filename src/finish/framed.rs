@@ -18,8 +18,7 @@ pub struct ContentLengthFraming {
 impl EndResponse for ContentLengthFraming {
     fn end_response(&self, _request: &RequestSettings) -> Outcome {
         if engine::headers_sent() {
-            super::end_output_and_send_headers();
-            engine::flush();
+            super::end_output_and_flush();
             return Outcome::NotEnded(
                 "the response headers were already sent (the output outgrew output_buffering, or flush() was called), \
                  so the response length cannot be announced and the response cannot end early; the output so far was \
@@ -30,8 +29,7 @@ impl EndResponse for ContentLengthFraming {
         if self.apache && (engine::headers_only() || !has_body(engine::response_code())) {
             // Apache's header filter drops the flush of a response without a
             // body, so its headers wait in Apache until the script ends.
-            super::end_output_and_send_headers();
-            engine::flush();
+            super::end_output_and_flush();
             return Outcome::NotEnded(
                 "Apache holds the headers of a response without a body (HEAD, 1xx, 204, 304) until the script ends, \
                  so the response cannot end early"
@@ -39,8 +37,7 @@ impl EndResponse for ContentLengthFraming {
             );
         }
         let Some(body) = output::output_end_all_captured() else {
-            super::end_output_and_send_headers();
-            engine::flush();
+            super::end_output_and_flush();
             return Outcome::NotEnded("the output layer cannot be reached; the output so far was flushed".into());
         };
         if has_body(engine::response_code()) {

@@ -177,3 +177,10 @@ pub fn end_output_and_send_headers() {
     output::output_end_all();
     engine::send_headers();
 }
+
+/// The common core, then everything pushed to the client: where the
+/// response carries on as it is, or ends by what the SAPI does next.
+pub fn end_output_and_flush() {
+    end_output_and_send_headers();
+    engine::flush();
+}
