@@ -27,10 +27,10 @@ ensure_packages() {
             exit 1
         fi
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -q >/dev/null
+        apt-get -o DPkg::Lock::Timeout=900 update -q >/dev/null
         # Services must not start on their own: the tests start private ones.
         printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-        apt-get install -y -q "${missing[@]}" >/dev/null
+        apt-get -o DPkg::Lock::Timeout=900 install -y -q "${missing[@]}" >/dev/null
         rm -f /usr/sbin/policy-rc.d
     fi
 }
