@@ -14,6 +14,7 @@ pub mod headers;
 pub mod registry;
 pub mod settings;
 pub mod status;
+pub mod uwsgi;
 
 #[cfg(test)]
 mod fuzz;

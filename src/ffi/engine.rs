@@ -38,6 +38,18 @@ pub fn sapi_name() -> String {
     ext_php_rs::zend::php_sapi_name().unwrap_or_default()
 }
 
+/// The SAPI's pretty name (`sapi_module.pretty_name`): "uWSGI/php", …
+pub fn sapi_pretty_name() -> Option<String> {
+    // SAFETY: a static NUL-terminated string of the SAPI module, or NULL.
+    unsafe {
+        let module = ffi::ext_php_rs_sapi_module();
+        if module.is_null() || (*module).pretty_name.is_null() {
+            return None;
+        }
+        Some(CStr::from_ptr((*module).pretty_name).to_string_lossy().into_owned())
+    }
+}
+
 /// Names in `sapi_module.additional_functions`: functions the SAPI registers
 /// *after* extensions load (`php -S` does so for five names).
 pub fn sapi_additional_functions() -> Vec<String> {
@@ -297,6 +309,14 @@ pub fn apache_request() -> Result<super::apache::Request, super::apache::Refusal
         let sg = ffi::ext_php_rs_sapi_globals();
         super::apache::Request::from_server_context((*sg).server_context, (*sg).request_info.request_method)
     }
+}
+
+/// uWSGI's request, if `SG(server_context)` reads as its live request.
+pub fn uwsgi_request() -> Result<super::uwsgi::Request, super::uwsgi::Refusal> {
+    // SAFETY: only called once the SAPI is recognised as uWSGI's PHP
+    // plugin, during a request, on its thread; from_server_context
+    // validates what it reads.
+    unsafe { super::uwsgi::Request::from_server_context(server_context()) }
 }
 
 /// Sets the status of mod_php's request, ended earlier, back to `status`.

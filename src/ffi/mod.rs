@@ -3,14 +3,15 @@
 //! else (the decisions, `finish`, `status`) calls these and holds no raw
 //! pointers.
 //!
-//! `os`, `detached` and `apache` use no PHP symbols (Apache's functions are looked up at
-//! run time), so their unit tests run in `cargo test`; the modules over PHP
+//! `os`, `detached`, `apache` and `uwsgi` use no PHP symbols (Apache's and uWSGI's
+//! functions are looked up at run time), so their unit tests run in `cargo test`; the modules over PHP
 //! resolve PHP's symbols only when PHP loads the library, so they are left
 //! out of test builds.
 
 pub mod apache;
 pub mod detached;
 pub mod os;
+pub mod uwsgi;
 
 #[cfg(not(test))]
 pub mod array;

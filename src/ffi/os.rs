@@ -109,6 +109,16 @@ pub fn shutdown_write(fd: c_int) -> bool {
     unsafe { libc::shutdown(fd, libc::SHUT_WR) == 0 }
 }
 
+/// What `fd` refers to, as (device, inode); None if `fd` is not open. Two
+/// equal answers for one number mean it still refers to the same thing.
+pub fn identity(fd: c_int) -> Option<(u64, u64)> {
+    // SAFETY: fstat into a struct we own.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        (libc::fstat(fd, &mut st) == 0).then_some((st.st_dev, st.st_ino))
+    }
+}
+
 /// Reads and drops whatever input is waiting on `fd`, without blocking.
 pub fn drain_input(fd: c_int) {
     let mut buf = [0u8; 8192];

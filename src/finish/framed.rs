@@ -50,8 +50,14 @@ impl EndResponse for ContentLengthFraming {
         if self.apache {
             engine::call_function("apache_setenv", &["no-gzip", "1"]);
         }
-        engine::send_headers();
-        output::output_write(&body);
+        // php_header() is false for a HEAD request: PHP sends no body then,
+        // and neither may we (a keep-alive client would read it as the start
+        // of its next response).
+        if engine::send_headers() {
+            output::output_write(&body);
+        } else {
+            output::output_disable();
+        }
         engine::flush();
         Outcome::Finished(LaterOutput::Unobserved)
     }

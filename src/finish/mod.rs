@@ -12,6 +12,7 @@ mod cli_server;
 mod detach;
 mod embed;
 mod framed;
+mod uwsgi;
 
 use std::cell::Cell;
 
@@ -94,6 +95,11 @@ pub fn claim() -> bool {
 }
 
 fn backend(sapi: &str) -> Box<dyn EndResponse> {
+    // By the plugin itself, first: `--php-sapi-name` may give uWSGI's SAPI
+    // any name, even another SAPI's.
+    if uwsgi::recognised() {
+        return Box::new(uwsgi::Uwsgi);
+    }
     match sapi {
         "cli" | "phpdbg" => Box::new(cli::Cli),
         "embed" => Box::new(embed::FlushOnly),
