@@ -7,6 +7,7 @@ SAPI stay in force, as a user's would), and is stopped by PID.
 """
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -203,6 +204,12 @@ class FastCgiBackend:
     def scan_dir(self, sapi):
         return self.server.work.scan_dir(sapi, self.server.ini, self.server.extension)
 
+    def nginx_pass(self):
+        """The lines of nginx's PHP location that hand requests to it."""
+        return (f"include /etc/nginx/fastcgi_params;\n"
+                f"            fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n"
+                f"            fastcgi_pass 127.0.0.1:{self.port};")
+
 
 class PhpCgiFastCgi(FastCgiBackend):
     """php-cgi -b."""
@@ -255,7 +262,7 @@ class Nginx(Server):
         self.location_conf = location_conf
 
     def start(self):
-        kind = PhpFpm if self.backend_kind == "php-fpm" else PhpCgiFastCgi
+        kind = {"php-fpm": PhpFpm, "uwsgi": UwsgiBackend}.get(self.backend_kind, PhpCgiFastCgi)
         backend = kind(self)
         backend.start()
         w = self.work.path
@@ -279,9 +286,7 @@ http {{
         listen 127.0.0.1:{self.port};
         root {self.docroot};
         location ~ \\.php$ {{
-            include /etc/nginx/fastcgi_params;
-            fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
-            fastcgi_pass 127.0.0.1:{backend.port};
+            {backend.nginx_pass()}
             {self.location_conf}
         }}
     }}
@@ -442,6 +447,81 @@ fastcgi.server = (".php" => ((
         wait_for_port(self.port, proc)
 
 
+UWSGI = "/usr/bin/uwsgi-core"
+UWSGI_PHP_PLUGIN = Path("/usr/lib/uwsgi/plugins/php_plugin.so")
+
+
+def uwsgi_php_version():
+    """The PHP version uWSGI's PHP plugin runs (the libphp it links), or None."""
+    if not (Path(UWSGI).exists() and UWSGI_PHP_PLUGIN.exists()):
+        return None
+    ldd = subprocess.run(["ldd", str(UWSGI_PHP_PLUGIN)], capture_output=True, text=True).stdout
+    linked = re.search(r"libphp\S*\.so\S*\s*=>\s*(\S+)", ldd)
+    version = linked and re.search(r"libphp(\d+\.\d+)\.so", os.path.realpath(linked.group(1)))
+    return version.group(1) if version else None
+
+
+def wait_for_uwsgi_workers(server, proc):
+    """Until the master has spawned every worker (it listens before)."""
+    log = server.work.path / f"{Path(UWSGI).name}.out"
+    deadline = time.monotonic() + server.start_timeout
+    while f"spawned uWSGI worker {server.workers} ".encode() not in log.read_bytes():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"uWSGI did not spawn {server.workers} workers:\n{log.read_text(errors='replace')}")
+        time.sleep(0.05)
+
+
+def uwsgi_argv(server, plugins, sockets):
+    """uWSGI with its PHP plugin, as Debian installs it: its PHP reads the
+    embed SAPI's php.ini and conf.d (plus ours, PHP_INI_SCAN_DIR)."""
+    found = uwsgi_php_version()
+    if found != PHP_VERSION:
+        import pytest
+        pytest.skip(f"uWSGI's PHP plugin here runs PHP {found or 'nothing'} (uwsgi-plugin-php), not {PHP_VERSION}")
+    return server.wrapper + [
+        UWSGI, "--plugins", plugins, *sockets, "--php-docroot", str(server.docroot),
+        "--master", "--processes", str(server.workers), "--die-on-term", "--uid", "www-data", "--gid", "www-data",
+        "--max-requests", str(server.max_requests)]
+
+
+class UwsgiBackend(FastCgiBackend):
+    """uWSGI speaking its own protocol to nginx (uwsgi_pass), the PHP plugin
+    on its modifier 14."""
+
+    def start(self):
+        argv = uwsgi_argv(self.server, "php", ["--socket", f"127.0.0.1:{self.port}"])
+        proc = self.server.spawn(argv, env={"PHP_INI_SCAN_DIR": self.scan_dir("embed")})
+        wait_for_port(self.port, proc, self.server.start_timeout)
+        wait_for_uwsgi_workers(self.server, proc)
+
+    def nginx_pass(self):
+        return (f"include /etc/nginx/uwsgi_params;\n"
+                f"            uwsgi_modifier1 14;\n"
+                f"            uwsgi_pass 127.0.0.1:{self.port};")
+
+
+class Uwsgi(Server):
+    """uWSGI speaking HTTP itself: `--http-socket`, `--http11-socket`
+    (keep-alive), or its `--http` router in front of the workers."""
+
+    def __init__(self, front="http-socket", **kw):
+        self.name = f"uwsgi-{front}"
+        super().__init__(**kw)
+        self.front = front
+
+    def start(self):
+        address = f"127.0.0.1:{self.port}"
+        plugins, sockets = {
+            "http-socket": ("0:php", ["--http-socket", address]),
+            "http11-socket": ("0:php", ["--http11-socket", address]),
+            "http": ("http,0:php", ["--http", address]),
+        }[self.front]
+        argv = uwsgi_argv(self, plugins, sockets)
+        proc = self.spawn(argv, env={"PHP_INI_SCAN_DIR": self.work.scan_dir("embed", self.ini, self.extension)})
+        wait_for_port(self.port, proc, self.start_timeout)
+        wait_for_uwsgi_workers(self, proc)
+
+
 # Every server setup the tests use, by the label tests and reports show.
 SERVERS = {
     "php -S": lambda **kw: BuiltinServer(**kw),
@@ -451,6 +531,7 @@ SERVERS = {
     "apache proxy_fcgi + php-cgi -b": lambda **kw: Apache("proxy_fcgi", **kw),
     "apache + php-cgi (CGI)": lambda **kw: Apache("cgi", **kw),
     "lighttpd + php-cgi": lambda **kw: Lighttpd(**kw),
+    "uwsgi --http-socket": lambda **kw: Uwsgi("http-socket", **kw),
     "nginx + php-fpm": lambda **kw: Nginx("php-fpm", **kw),
 }
 

@@ -52,7 +52,7 @@ MIX = [("work", 6), ("plain", 3), ("twice", 2), ("abort", 2), ("status", 2), ("f
        ("hangup", 1), ("hangup_after", 1)]
 KEEPALIVE_KINDS = ["work", "plain", "status", "twice"]
 KEEPALIVE_BATCH = 4
-PHP_PROGRAMS = ("php", "php-cgi", "php-fpm", "apache2")
+PHP_PROGRAMS = ("php", "php-cgi", "php-fpm", "apache2", "uwsgi-core")
 # A worker that died (php-fpm: "child 123 exited on signal 11").
 CRASH = re.compile(r"Segmentation|exit signal|exited on signal|core dumped")
 
