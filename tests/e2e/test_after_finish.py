@@ -7,7 +7,7 @@ import pytest
 from client import timed_request, wait_for_record
 from servers import Apache, BuiltinServer, Nginx, SERVERS
 
-TRIO = {label: SERVERS[label] for label in ["php -S", "apache mod_php", "nginx + php-cgi -b"]}
+TRIO = {label: SERVERS[label] for label in ["php -S", "apache mod_php", "nginx + php-cgi -b", "uwsgi --http-socket"]}
 
 
 def run(server, name, ignore):
