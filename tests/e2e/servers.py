@@ -504,10 +504,11 @@ class Uwsgi(Server):
     """uWSGI speaking HTTP itself: `--http-socket`, `--http11-socket`
     (keep-alive), or its `--http` router in front of the workers."""
 
-    def __init__(self, front="http-socket", **kw):
+    def __init__(self, front="http-socket", args=(), **kw):
         self.name = f"uwsgi-{front}"
         super().__init__(**kw)
         self.front = front
+        self.args = list(args)
 
     def start(self):
         address = f"127.0.0.1:{self.port}"
@@ -516,7 +517,7 @@ class Uwsgi(Server):
             "http11-socket": ("0:php", ["--http11-socket", address]),
             "http": ("http,0:php", ["--http", address]),
         }[self.front]
-        argv = uwsgi_argv(self, plugins, sockets)
+        argv = uwsgi_argv(self, plugins, sockets) + self.args
         proc = self.spawn(argv, env={"PHP_INI_SCAN_DIR": self.work.scan_dir("embed", self.ini, self.extension)})
         wait_for_port(self.port, proc, self.start_timeout)
         wait_for_uwsgi_workers(self, proc)

@@ -10,6 +10,7 @@ alive and the next request answered at once."""
 
 import concurrent.futures
 import http.client
+import json
 import re
 import socket
 import time
@@ -156,3 +157,85 @@ def test_same_workers_next_request_at_once_no_warning(results):
     assert len(before) >= WORKERS and before == after, results["workers"]
     assert max(results["next_times"]) < 0.5, results["next_times"]
     assert not PROBLEMS.search(results["logs"]), results["logs"]
+
+
+@pytest.mark.parametrize("front", ["http-socket", "http11-socket"])
+@pytest.mark.parametrize("after_finish", ["discard", "abort"])
+def test_closed_descriptor_never_written_again(front, after_finish):
+    """The closed connection's number goes to the file or socket the script
+    opens next: late output and flush() must not reach them."""
+    with Uwsgi(front, workers=2, ini={"fpm_compat.after_finish": after_finish}) as server:
+        status, _, body, complete, eof = raw_request(server.port, "/fd_reuse.php?id=fd&ignore=1")
+        record = wait_for_record(server, "fd")
+        logs = server.logs()
+    assert (status, body) == (200, b"page fd\n") and eof < 0.5
+    assert record["finished"] is True and record["reached_end"] is True, record
+    assert record["file"] == "file start\nfile end\n" and record["socket"] == "socket line\n", record
+    if front == "http-socket":  # closed, not kept for keep-alive: its number was free
+        assert record["reused"], record
+    assert not PROBLEMS.search(logs), logs
+
+
+@pytest.mark.parametrize("sapi_name", ["apache2handler", "cli"])
+def test_recognised_by_the_plugin_not_the_sapi_name(sapi_name):
+    """`--php-sapi-name` renames the SAPI (opcache needs it); the finish
+    still goes through uWSGI, and uWSGI's own functions still work."""
+    with Uwsgi(workers=2, args=["--php-sapi-name", sapi_name]) as server:
+        status, _, body, complete, eof = raw_request(server.port, "/page.php?id=renamed&size=12")
+        record = wait_for_record(server, "renamed")
+        _, _, functions, _ = timed_request(server, "/uwsgi_functions.php")
+        logs = server.logs()
+    assert (status, body, record["finished"], record["reached_end"]) == (200, expected_body("size=12", "GET"), True, True)
+    assert complete < 0.5 and eof < 0.5, (complete, eof)
+    info = json.loads(functions)
+    assert info["sapi"] == sapi_name and info["fpm_compat"] is True, info
+    assert info["version"] and info["worker_id"] in (1, 2) and info["finish_owner"] == "fpm_compat", info
+    assert not PROBLEMS.search(logs), logs
+
+
+def client_view(seen):
+    status, headers, body, complete, eof = seen
+    if headers.get("transfer-encoding") == "chunked":
+        body = dechunk(body)
+    headers = {k: v for k, v in headers.items() if k not in ("date", "content-length", "connection")}
+    return dict(status=status, headers=headers, body=body, complete=complete < 0.5, ended=eof < 0.5)
+
+
+@pytest.mark.parametrize("front", FRONTS)
+def test_same_as_uwsgis_own_uwsgi_disconnect(front):
+    """uWSGI 2.0.27+ has its own `uwsgi_disconnect()` PHP function (the same
+    sequence but for the stored headers): where it gives the client its
+    complete response, ours gives the same response and the script sees the
+    same state after the call. Where it does not, ours does."""
+    factory, speaks_http = FRONTS[front]
+    with factory(workers=2 * len(CASES)) as server:
+        _, _, functions, _ = timed_request(server, "/uwsgi_functions.php")
+        if not json.loads(functions)["disconnect"]:
+            pytest.skip("this uWSGI's PHP plugin has no uwsgi_disconnect() (added in 2.0.27)")
+
+        def one(job):
+            case, finish = job
+            query, method, _ = CASES[case]
+            path = f"/page.php?id={finish}-{record_id(case)}&{query}&finish={finish}"
+            return job, raw_request(server.port, path, method, timeout=3, until_eof=speaks_http)
+
+        jobs = [(case, finish) for case in CASES for finish in ("fastcgi_finish_request", "uwsgi_disconnect")]
+        with concurrent.futures.ThreadPoolExecutor(len(jobs)) as pool:
+            seen = dict(pool.map(one, jobs))
+        records = {job: wait_for_record(server, f"{job[1]}-{record_id(job[0])}") for job in jobs}
+        logs = server.logs()
+    differences = []
+    for case in CASES:
+        ours, theirs = (client_view(seen[(case, f)]) for f in ("fastcgi_finish_request", "uwsgi_disconnect"))
+        script_ours, script_theirs = ({k: v for k, v in records[(case, f)].items() if k != "finished"}
+                                      for f in ("fastcgi_finish_request", "uwsgi_disconnect"))
+        print(f"\n{front}, {case}: ours {ours['status']} {len(ours['body'])} B complete={ours['complete']} "
+              f"ended={ours['ended']}; uwsgi_disconnect() {theirs['status']} {len(theirs['body'])} B "
+              f"complete={theirs['complete']} ended={theirs['ended']}")
+        assert ours["complete"] and script_ours == script_theirs, (case, script_ours, script_theirs)
+        if theirs["complete"] and theirs["status"]:
+            assert ours == theirs, (case, ours, theirs)
+        else:
+            differences.append(case)
+    print(f"\n{front}: uwsgi_disconnect() left incomplete: {differences or 'none'}")
+    assert not PROBLEMS.search(logs.replace("uwsgi_response_write_headers_do()", "")), logs
