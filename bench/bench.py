@@ -13,6 +13,7 @@ from paths import SO  # first: puts the e2e harness on the path
 import calls
 import finish_latency
 import finish_mod_php
+import finish_uwsgi
 import startup
 import throughput
 from stats import Row, print_table
@@ -42,6 +43,7 @@ def main():
         ("client completion time", lambda: finish_latency.measure(args.rounds)),
         ("client completion time, mod_php, output_buffering=0", lambda: finish_mod_php.measure_unbuffered(args.rounds)),
         ("memory of the finish, mod_php", finish_mod_php.measure_memory),
+        ("client completion time, uWSGI", lambda: finish_uwsgi.measure(args.rounds)),
         ("CLI start-up", lambda: startup.measure(args.pairs)),
         ("cost per call", calls.measure),
         ("throughput", lambda: throughput.measure(args.wrk_rounds, args.wrk_seconds)),
