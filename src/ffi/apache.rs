@@ -398,15 +398,6 @@ mod tests {
             ("apr_bucket_brigade", "list", offset_of!(super::Brigade, list)),
             ("apr_bucket", "link", 0),
         ];
-        let dir = std::env::temp_dir().join(format!("fpm_compat-apache-layout-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut c = String::from("#include <stddef.h>\n#include <stdio.h>\n#include <httpd.h>\n#include <util_filter.h>\nint main(void) {\n");
-        for (ty, field, _) in fields {
-            let ty = if ty.starts_with("apr_") { format!("struct {ty}") } else { (*ty).to_string() };
-            c += &format!("  printf(\"%zu\\n\", offsetof({ty}, {field}));\n");
-        }
-        c += "  printf(\"%d\\n%d\\n\", (int)AP_FTYPE_PROTOCOL, (int)AP_CONN_CLOSE);\n  return 0;\n}\n";
-        std::fs::write(dir.join("layout.c"), c).unwrap();
         let cflags = |tool: &str, args: &[&str]| -> Vec<String> {
             let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {
                 panic!("{tool} is needed to read Apache's headers ({e}): apt-get install apache2-dev")
@@ -415,22 +406,24 @@ mod tests {
         };
         let mut args = vec![format!("-I{}", cflags("apxs", &["-q", "INCLUDEDIR"]).join(""))];
         args.extend(cflags("apr-1-config", &["--cppflags", "--includes"]));
-        let exe = dir.join("layout");
-        let status = Command::new("cc")
-            .args(&args)
-            .arg(dir.join("layout.c"))
-            .arg("-o")
-            .arg(&exe)
-            .status()
-            .expect("cc runs");
-        assert!(status.success(), "compiling against Apache's headers failed: apt-get install apache2-dev");
-        let out = Command::new(&exe).output().expect("the layout program runs");
-        let got: Vec<usize> = String::from_utf8_lossy(&out.stdout).lines().map(|l| l.parse().unwrap()).collect();
+        let names: Vec<(String, &str)> = fields
+            .iter()
+            .map(|(ty, field, _)| (if ty.starts_with("apr_") { format!("struct {ty}") } else { (*ty).to_string() }, *field))
+            .collect();
+        let names: Vec<(&str, &str)> = names.iter().map(|(ty, field)| (ty.as_str(), *field)).collect();
+        let got = super::super::c_layout::offsets(
+            "apache",
+            &["<httpd.h>", "<util_filter.h>"],
+            &names,
+            &["AP_FTYPE_PROTOCOL", "AP_CONN_CLOSE"],
+            &args,
+            |_| {},
+            "apt-get install apache2-dev",
+        );
         for ((ty, field, ours), theirs) in fields.iter().zip(&got) {
             assert_eq!(ours, theirs, "offset of {ty}.{field}");
         }
         assert_eq!(got[fields.len()], super::AP_FTYPE_PROTOCOL as usize, "AP_FTYPE_PROTOCOL");
         assert_eq!(got[fields.len() + 1], super::AP_CONN_CLOSE as usize, "AP_CONN_CLOSE");
-        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -9,6 +9,8 @@
 //! out of test builds.
 
 pub mod apache;
+#[cfg(test)]
+mod c_layout;
 pub mod detached;
 pub mod os;
 pub mod uwsgi;

@@ -172,40 +172,28 @@ mod tests {
             .into_iter()
             .find(|b| Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()))
             .expect("uWSGI is needed to read its header: apt-get install uwsgi-core");
-        let dir = std::env::temp_dir().join(format!("fpm_compat-uwsgi-layout-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
         let header = Command::new(uwsgi).arg("--dot-h").output().expect("uwsgi --dot-h");
-        std::fs::write(dir.join("uwsgi.h"), header.stdout).unwrap();
         let fields = [
-            ("wsgi_request", "fd", super::FD),
-            ("wsgi_request", "fd_closed", super::FD_CLOSED),
-            ("wsgi_request", "write_errors", super::WRITE_ERRORS),
-            ("wsgi_request", "socket", super::SOCKET),
-            ("wsgi_request", "headers_sent", super::HEADERS_SENT),
-            ("wsgi_request", "ignore_body", super::IGNORE_BODY),
-            ("uwsgi_socket", "proto_close", super::PROTO_CLOSE),
+            ("struct wsgi_request", "fd", super::FD),
+            ("struct wsgi_request", "fd_closed", super::FD_CLOSED),
+            ("struct wsgi_request", "write_errors", super::WRITE_ERRORS),
+            ("struct wsgi_request", "socket", super::SOCKET),
+            ("struct wsgi_request", "headers_sent", super::HEADERS_SENT),
+            ("struct wsgi_request", "ignore_body", super::IGNORE_BODY),
+            ("struct uwsgi_socket", "proto_close", super::PROTO_CLOSE),
         ];
-        let mut c = String::from("#include <stddef.h>\n#include <stdio.h>\n#include \"uwsgi.h\"\nint main(void) {\n");
-        for (ty, field, _) in fields {
-            c += &format!("  printf(\"%zu\\n\", offsetof(struct {ty}, {field}));\n");
-        }
-        c += "  return 0;\n}\n";
-        std::fs::write(dir.join("layout.c"), c).unwrap();
-        let exe = dir.join("layout");
-        let status = Command::new("cc")
-            .args(["-D_LARGEFILE_SOURCE", "-D_FILE_OFFSET_BITS=64", "-I"])
-            .arg(&dir)
-            .arg(dir.join("layout.c"))
-            .arg("-o")
-            .arg(&exe)
-            .status()
-            .expect("cc runs");
-        assert!(status.success(), "compiling against uwsgi.h failed");
-        let out = Command::new(&exe).output().expect("the layout program runs");
-        let got: Vec<usize> = String::from_utf8_lossy(&out.stdout).lines().map(|l| l.parse().unwrap()).collect();
+        let names: Vec<(&str, &str)> = fields.iter().map(|(ty, field, _)| (*ty, *field)).collect();
+        let got = super::super::c_layout::offsets(
+            "uwsgi",
+            &["\"uwsgi.h\""],
+            &names,
+            &[],
+            &["-D_LARGEFILE_SOURCE".into(), "-D_FILE_OFFSET_BITS=64".into()],
+            |dir| std::fs::write(dir.join("uwsgi.h"), &header.stdout).unwrap(),
+            "is uwsgi --dot-h complete?",
+        );
         for ((ty, field, ours), theirs) in fields.iter().zip(&got) {
             assert_eq!(ours, theirs, "offset of {ty}.{field}");
         }
-        std::fs::remove_dir_all(&dir).ok();
     }
 }
