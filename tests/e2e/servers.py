@@ -477,6 +477,7 @@ def uwsgi_argv(server, plugins, sockets):
     found = uwsgi_php_version()
     if found != PHP_VERSION:
         import pytest
+        server.work.cleanup()
         pytest.skip(f"uWSGI's PHP plugin here runs PHP {found or 'nothing'} (uwsgi-plugin-php), not {PHP_VERSION}")
     return server.wrapper + [
         UWSGI, "--plugins", plugins, *sockets, "--php-docroot", str(server.docroot),
