@@ -23,11 +23,9 @@ impl EndResponse for Cli {
             }
             CliFinish::Detach => {
                 flush_everything();
-                if engine::ZTS {
-                    engine::log_once(
-                        "fpm_compat.cli_finish=detach needs fork(), which is unsafe in a thread-safe (ZTS) PHP; closing stdout instead",
-                    );
-                } else if let Err(reason) = detach(request.max_detached) {
+                // Refused where the process has more threads than this one
+                // (ext-parallel): fork() would copy only this one.
+                if let Err(reason) = detach(request.max_detached) {
                     engine::log_once(&format!("fpm_compat.cli_finish=detach did not detach: {reason}; closing stdout instead"));
                 } else {
                     return Outcome::Finished(LaterOutput::Nowhere);

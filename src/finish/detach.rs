@@ -10,6 +10,12 @@
 //! `fpm_compat.max_detached` slots for as long as it lives. With every slot
 //! taken there is no fork: the request runs on in its own process, as it
 //! would without the extension, and the caller logs why.
+//!
+//! `fork()` copies only the calling thread, so a process with more than one
+//! thread (a threaded SAPI, or a CLI with ext-parallel) is never forked: the
+//! other threads' locks and requests would be left half-done in the child.
+//! A thread-safe (ZTS) build alone is no reason to refuse: php-cgi and the
+//! CLI stay single-threaded when built ZTS.
 
 use crate::ffi::detached::{slot_dir, NoSlot, Slot, Timers};
 use crate::ffi::os;
@@ -18,6 +24,11 @@ use crate::ffi::os;
 /// reached or forking fails: then `Err` says why, and this process goes on.
 /// `Ok` returns in the child; the caller's process has exited.
 pub fn detach(max_detached: Option<u32>) -> Result<(), String> {
+    match os::thread_count() {
+        Some(1) => {}
+        Some(n) => return Err(format!("this process has {n} threads, and fork() would copy only this one")),
+        None => return Err("the number of this process's threads cannot be read (/proc/self/status)".into()),
+    }
     let slot = match max_detached.map(|n| Slot::take(&slot_dir(), n)) {
         Some(Err(NoSlot::AllTaken(n))) => {
             return Err(format!("this user already has {n} detached children running (fpm_compat.max_detached={n})"))
