@@ -152,3 +152,23 @@ def test_plain_cgi_detaches_under_the_event_mpm(cgi):
         record = wait_for_record(server, "cgi", timeout=10)
         assert record["first"] is True and record["reached_end"] is True
         assert_clean(server)
+
+
+@zts_only
+@pytest.mark.parametrize("proto", ["h2c", "h2"])
+def test_abort_after_finish_on_an_h2_stream_matches_fpm(proto):
+    """`after_finish=abort` on HTTP/2: the stream ended, the connection did
+    not, so late output meets the after-finish tripwire (an output buffer),
+    which must leave the output layer usable (`OG(running)` cleared; under
+    ZTS `OG()` is reached through TSRM). php-fpm's records, as in
+    test_after_finish.py."""
+    with event_apache(tls=proto == "h2", ini={"fpm_compat.after_finish": "abort"}) as server:
+        results, alive = h2_requests(server, ["/after.php?id=h2abort0&ignore=0", "/after.php?id=h2abort1&ignore=1"])
+        assert [(status, body) for status, _, body, _ in results] == [(200, b"answer\n")] * 2
+        assert alive and max(seconds for _, _, _, seconds in results) < 0.5, results
+        assert wait_for_record(server, "h2abort0") == {"reached_end": False, "status_in_shutdown": 1,
+                                                       "buffer_in_shutdown": "buffered"}
+        assert wait_for_record(server, "h2abort1") == {"reached_end": True, "status_after_output": 1,
+                                                       "buffer_after_abort": "inner", "status_in_shutdown": 1,
+                                                       "buffer_in_shutdown": "buffered"}
+        assert_clean(server)
