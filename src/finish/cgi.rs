@@ -60,7 +60,7 @@ impl EndResponse for PlainCgi {
         os::flush_c_stdio();
         // php-cgi is single-threaded even when built ZTS: detach refuses
         // only a process that has more than one thread.
-        if let Err(reason) = detach(request.max_detached) {
+        if let Err(reason) = detach(request.max_detached, 1) {
             // Ending the response here would let the server stop the rest
             // (mod_cgi kills the process when its output ends): the client
             // waits instead, as without the extension, and the work is done.
