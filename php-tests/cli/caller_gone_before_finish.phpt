@@ -4,7 +4,6 @@ cli_finish=close/detach: the caller closed its end of the pipe before the call (
 fpm_compat
 --SKIPIF--
 <?php
-if (PHP_ZTS) die('skip detach is refused in ZTS builds');
 require __DIR__ . '/../include/child.inc';
 if (!is_executable(fpm_compat_phpdbg())) die('skip no phpdbg');
 ?>

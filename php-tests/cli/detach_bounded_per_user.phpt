@@ -3,8 +3,6 @@ fpm_compat.max_detached: beyond the bound the script runs on in its own process 
 --EXTENSIONS--
 fpm_compat
 posix
---SKIPIF--
-<?php if (PHP_ZTS) die('skip detach is refused in ZTS builds'); ?>
 --FILE--
 <?php
 require __DIR__ . '/../include/child.inc';

@@ -4,7 +4,6 @@ cli_finish=detach with memory_limit=16M: the child keeps the limit and ends as t
 fpm_compat
 --SKIPIF--
 <?php
-if (PHP_ZTS) die('skip detach is refused in ZTS builds');
 if (getenv('USE_ZEND_ALLOC') === '0') die('skip memory_limit is not enforced without PHP\'s allocator (scripts/leakcheck)');
 ?>
 --FILE--

@@ -2,8 +2,6 @@
 cli_finish=detach with max_execution_time=2: the child keeps what is left of the request's limit (a fork does not inherit interval timers) and ends as the request would, with its shutdown functions
 --EXTENSIONS--
 fpm_compat
---SKIPIF--
-<?php if (PHP_ZTS) die('skip detach is refused in ZTS builds'); ?>
 --FILE--
 <?php
 require __DIR__ . '/../include/child.inc';

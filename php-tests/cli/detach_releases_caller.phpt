@@ -2,8 +2,6 @@
 cli_finish=detach: caller released at once with status 0; the child finishes; shutdown functions and destructors run once, in the child
 --EXTENSIONS--
 fpm_compat
---SKIPIF--
-<?php if (PHP_ZTS) die('skip detach is refused in ZTS builds'); ?>
 --FILE--
 <?php
 require __DIR__ . '/../include/child.inc';

@@ -4,8 +4,6 @@ cli_finish=detach: the child survives SIGHUP to the caller's session, leaves no 
 fpm_compat
 posix
 pcntl
---SKIPIF--
-<?php if (PHP_ZTS) die('skip detach is refused in ZTS builds'); ?>
 --FILE--
 <?php
 require __DIR__ . '/../include/child.inc';

@@ -64,12 +64,19 @@ fn file_identity(fd: c_int) -> Option<(u64, u64)> {
     }
 }
 
+/// How many threads this process has (`Threads:` in /proc/self/status).
+pub fn thread_count() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|line| line.strip_prefix("Threads:")).and_then(|n| n.trim().parse().ok())
+}
+
 /// Forks: the parent exits 0 at once (its caller is released), the child
 /// returns Ok and runs the rest of the request in a new session with its
 /// stdio on /dev/null, so the caller's terminal hang-up does not reach it.
 pub fn detach_into_child() -> Result<(), String> {
-    // SAFETY: only called in NTS builds (one thread); the child continues the
-    // PHP request as the single owner of its state.
+    // SAFETY: only called while this process has one thread (`detach`
+    // checks); the child continues the PHP request as the single owner of
+    // its state, TSRM's per-thread storage included (it is this thread's).
     unsafe {
         match libc::fork() {
             -1 => Err(std::io::Error::last_os_error().to_string()),
@@ -90,8 +97,9 @@ pub fn detach_into_child() -> Result<(), String> {
 /// pipe whose reader has gone then fails with EPIPE instead of killing the
 /// process: the CLI ignores SIGPIPE itself, phpdbg does not.
 pub fn with_sigpipe_ignored<T>(body: impl FnOnce() -> T) -> T {
-    // SAFETY: signal() with SIG_IGN and the handler it returned; NTS only
-    // reaches here from the one thread that runs the request.
+    // SAFETY: signal() with SIG_IGN and the handler it returned. The
+    // disposition is process-wide: only cli and phpdbg call this, whose
+    // request thread is the process's one PHP thread.
     unsafe {
         let previous = libc::signal(libc::SIGPIPE, libc::SIG_IGN);
         let value = body();
@@ -260,6 +268,23 @@ mod tests {
     fn close(fd: c_int) {
         // SAFETY: a descriptor this test opened.
         unsafe { libc::close(fd) };
+    }
+
+    #[test]
+    fn threads_are_counted_while_they_live() {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            ready_tx.send(()).unwrap();
+            done_rx.recv().ok();
+        });
+        ready_rx.recv().unwrap();
+        // This thread and the spawned one at least (the test harness has
+        // threads of its own).
+        assert!(thread_count().unwrap() >= 2);
+        done_tx.send(()).unwrap();
+        thread.join().unwrap();
+        assert!(thread_count().unwrap() >= 1);
     }
 
     #[test]

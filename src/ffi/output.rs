@@ -61,19 +61,28 @@ struct OutputGlobals {
 
 /// OG() for this thread, found by symbol so one build serves NTS and ZTS.
 fn output_globals() -> *mut OutputGlobals {
-    // SAFETY: dlsym in the running PHP; in ZTS the globals live at an
-    // offset from the thread's TSRM cache, as ZEND_TSRMG_FAST computes.
+    // SAFETY: dlsym in the running PHP. Under ZTS, OG() is not at an offset
+    // from the thread's TSRM cache as SG()/EG()/PG() are: main/php_output.h
+    // declares it by resource id (`output_globals_id`) and reaches it with
+    // TSRMG_BULK_STATIC, i.e. slot id - 1 of the `storage` array that heads
+    // this thread's TSRM entry (TSRM.h; `tsrm_get_ls_cache()` returns the
+    // entry). The same expression as ext-php-rs's `ext_php_rs_tsrmg_bulk`,
+    // which is not exported from this library.
     unsafe {
         if !ZTS {
             return libc::dlsym(libc::RTLD_DEFAULT, c"output_globals".as_ptr()).cast();
         }
-        let offset = libc::dlsym(libc::RTLD_DEFAULT, c"output_globals_offset".as_ptr()) as *const usize;
+        let id = libc::dlsym(libc::RTLD_DEFAULT, c"output_globals_id".as_ptr()) as *const c_int;
         let cache = libc::dlsym(libc::RTLD_DEFAULT, c"tsrm_get_ls_cache".as_ptr());
-        if offset.is_null() || cache.is_null() {
+        if id.is_null() || cache.is_null() || *id < 1 {
             return std::ptr::null_mut();
         }
         let cache: unsafe extern "C" fn() -> *mut c_void = std::mem::transmute(cache);
-        cache().cast::<u8>().add(*offset).cast()
+        let entry = cache().cast::<*mut *mut c_void>();
+        if entry.is_null() || (*entry).is_null() {
+            return std::ptr::null_mut();
+        }
+        (*(*entry).add((*id - 1) as usize)).cast()
     }
 }
 

@@ -17,7 +17,7 @@ use super::detach::detach;
 use super::framed::ContentLengthFraming;
 use super::{end_output_and_flush, EndResponse, LaterOutput, Outcome, RequestSettings};
 use crate::fastcgi::end_request_records;
-use crate::ffi::{engine, fastcgi_request, os};
+use crate::ffi::{fastcgi_request, os};
 
 pub struct FastCgi;
 
@@ -58,9 +58,9 @@ impl EndResponse for PlainCgi {
     fn end_response(&self, request: &RequestSettings) -> Outcome {
         end_output_and_flush();
         os::flush_c_stdio();
-        if engine::ZTS {
-            os::stdio_to_dev_null(false);
-        } else if let Err(reason) = detach(request.max_detached) {
+        // php-cgi is single-threaded even when built ZTS: detach refuses
+        // only a process that has more than one thread.
+        if let Err(reason) = detach(request.max_detached, 1) {
             // Ending the response here would let the server stop the rest
             // (mod_cgi kills the process when its output ends): the client
             // waits instead, as without the extension, and the work is done.

@@ -23,11 +23,14 @@ impl EndResponse for Cli {
             }
             CliFinish::Detach => {
                 flush_everything();
-                if engine::ZTS {
-                    engine::log_once(
-                        "fpm_compat.cli_finish=detach needs fork(), which is unsafe in a thread-safe (ZTS) PHP; closing stdout instead",
-                    );
-                } else if let Err(reason) = detach(request.max_detached) {
+                // Refused where the process has more threads than its own
+                // (ext-parallel): fork() would copy only this one. phpdbg
+                // runs one of its own, its watchpoint thread (userfaultfd),
+                // which holds no PHP state: the child runs without it, as
+                // before this check (watchpoints are a debugger's, not a
+                // script's).
+                let own_threads = if engine::sapi_name() == "phpdbg" { 2 } else { 1 };
+                if let Err(reason) = detach(request.max_detached, own_threads) {
                     engine::log_once(&format!("fpm_compat.cli_finish=detach did not detach: {reason}; closing stdout instead"));
                 } else {
                     return Outcome::Finished(LaterOutput::Nowhere);

@@ -31,6 +31,24 @@ PHP_CONFIG = f"/usr/bin/php-config{PHP_VERSION}"
 PHP_ETC = Path(f"/etc/php/{PHP_VERSION}")
 APACHE_MODULES = Path("/usr/lib/apache2/modules")
 MOD_PHP = APACHE_MODULES / f"libphp{PHP_VERSION}.so"
+LIBPHP = Path(f"/usr/lib/libphp{PHP_VERSION}.so")  # the embed SAPI
+PHPDBG = f"/usr/bin/phpdbg{PHP_VERSION}"
+# A PHP built under a private prefix (scripts/build-php: ZTS, debug ZTS)
+# instead of Debian's packages: unversioned names, mod_php in apache2/, one
+# php.ini for every SAPI (PREFIX/etc/php.ini, Debian's production settings)
+# and no conf.d of its own.
+PHP_PREFIX = os.environ.get("FPM_COMPAT_PHP_PREFIX")
+if PHP_PREFIX:
+    PHP = f"{PHP_PREFIX}/bin/php"
+    PHP_CGI = f"{PHP_PREFIX}/bin/php-cgi"
+    PHP_FPM = f"{PHP_PREFIX}/sbin/php-fpm"
+    PHP_CONFIG = f"{PHP_PREFIX}/bin/php-config"
+    PHP_ETC = Path(PHP_PREFIX) / "etc"
+    MOD_PHP = Path(PHP_PREFIX) / "apache2/libphp.so"
+    LIBPHP = Path(PHP_PREFIX) / "lib/libphp.so"
+    PHPDBG = f"{PHP_PREFIX}/bin/phpdbg"
+# Whether that PHP is thread-safe: Apache's threaded MPMs need a ZTS mod_php.
+PHP_ZTS = subprocess.run([PHP, "-n", "-r", "echo PHP_ZTS;"], capture_output=True, text=True).stdout == "1"
 
 
 def free_port():
@@ -174,6 +192,10 @@ class Server:
 
     def __exit__(self, *exc):
         self.stop()
+        keep = os.environ.get("FPM_COMPAT_SERVER_LOGS")
+        if keep:  # scripts/test-php reads a debug build's leak reports there
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            (Path(keep) / f"{self.name}-{self.port}.log").write_text(self.logs())
         self.work.cleanup()
 
 
@@ -300,10 +322,14 @@ class Apache(Server):
     """Apache 2.4 prefork from a private config, in one of three modes:
     mod_php, mod_proxy_fcgi -> php-cgi -b, or php-cgi as plain CGI."""
 
-    def __init__(self, mode="mod_php", extra_conf="", php_ini="debian", tls=False, modules=(), **kw):
+    def __init__(self, mode="mod_php", extra_conf="", php_ini="debian", tls=False, modules=(), mpm="prefork", **kw):
         self.name = f"apache-{mode}"
         super().__init__(**kw)
         self.mode = mode
+        # "prefork": `workers` processes of one thread; "event": one process
+        # of `workers` threads (mod_php must be ZTS), as FrankenPHP-like
+        # threaded setups and mod_http2 run.
+        self.mpm = mpm
         self.extra_conf = extra_conf
         # "debian": Debian's php.ini for the SAPI (production settings) and
         # its conf.d; "none": no php.ini at all, PHP's built-in defaults
@@ -319,7 +345,7 @@ class Apache(Server):
 
     def start(self):
         w = self.work.path
-        mods = ["mpm_prefork", "authz_core", "mime", "dir", "env", "setenvif", "headers",
+        mods = [f"mpm_{self.mpm}", "authz_core", "mime", "dir", "env", "setenvif", "headers",
                 "filter", "deflate", "alias"] + self.modules
         env = {}
         handler = ""
@@ -341,8 +367,13 @@ class Apache(Server):
             backend.start()
             handler = (f'<FilesMatch "\\.php$">\n    SetHandler "proxy:fcgi://127.0.0.1:{backend.port}"\n'
                        f"</FilesMatch>\nProxyFCGIBackendType GENERIC")
-        elif self.mode == "cgi":
-            mods += ["cgi", "actions"]
+        elif self.mode in ("cgi", "cgid"):
+            # mod_cgid: the CGI runs from a daemon Apache forks, with the
+            # client's request on a socket as its stdin and stdout (Debian's
+            # choice under the threaded MPMs).
+            mods += [self.mode, "actions"]
+            if self.mode == "cgid":
+                self.extra_conf += f"\nScriptSock {w}/cgid.sock"
             wrapper = w / "php-cgi-wrapper"
             scan = self.work.scan_dir("cgi", self.ini, self.extension)
             # TMPDIR: detached children are counted per user there, and
@@ -372,10 +403,7 @@ User www-data
 Group www-data
 {loads}
 TypesConfig /etc/mime.types
-StartServers {self.workers}
-MinSpareServers {self.workers}
-MaxSpareServers {self.workers}
-MaxRequestWorkers {max(self.workers, 8)}
+{self._mpm_conf()}
 KeepAlive On
 DocumentRoot {self.docroot}
 <Directory {self.docroot}>
@@ -393,6 +421,13 @@ DirectoryIndex index.php index.html
                                "APACHE_LOG_DIR": str(w)})
         wait_for_port(self.port, proc, self.start_timeout)
 
+
+    def _mpm_conf(self):
+        if self.mpm == "prefork":
+            return (f"StartServers {self.workers}\nMinSpareServers {self.workers}\n"
+                    f"MaxSpareServers {self.workers}\nMaxRequestWorkers {max(self.workers, 8)}")
+        return (f"StartServers 1\nServerLimit 1\nThreadLimit {self.workers}\nThreadsPerChild {self.workers}\n"
+                f"MinSpareThreads 1\nMaxSpareThreads {self.workers}\nMaxRequestWorkers {self.workers}")
 
     def _tls_conf(self, w):
         key, cert = w / "tls.key", w / "tls.crt"

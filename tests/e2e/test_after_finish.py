@@ -24,8 +24,9 @@ def fpm_records():
 
 
 def test_fpm_reference_is_what_abort_means(fpm_records):
-    assert fpm_records[0] == {"reached_end": False, "status_in_shutdown": 1}
-    assert fpm_records[1] == {"reached_end": True, "status_after_output": 1, "status_in_shutdown": 1}
+    assert fpm_records[0] == {"reached_end": False, "status_in_shutdown": 1, "buffer_in_shutdown": "buffered"}
+    assert fpm_records[1] == {"reached_end": True, "status_after_output": 1, "buffer_after_abort": "inner",
+                              "status_in_shutdown": 1, "buffer_in_shutdown": "buffered"}
 
 
 @pytest.mark.parametrize("label", TRIO)
@@ -39,7 +40,8 @@ def test_abort_matches_fpm(label, fpm_records):
 def test_discard_drops_output_and_runs_on(label):
     with TRIO[label]() as server:
         got = run(server, "discard", 0)
-    assert got == {"reached_end": True, "status_after_output": 0, "status_in_shutdown": 0}
+    assert got == {"reached_end": True, "status_after_output": 0, "buffer_after_abort": "inner",
+                   "status_in_shutdown": 0, "buffer_in_shutdown": "buffered"}
 
 
 def fetch_fatal(server):

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from servers import FIXTURES, PHP_CONFIG, PHP_VERSION, Workdir
+from servers import FIXTURES, LIBPHP, PHP_CONFIG, Workdir
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -20,7 +20,7 @@ def host(tmp_path_factory):
     # /usr/lib/libphp.so names for one version only: with 8.5 and 8.6 side
     # by side an 8.5 host would load 8.6. A libphp.so of its own, found
     # first through the rpath, keeps the host on the version under test.
-    (lib / "libphp.so").symlink_to(f"/usr/lib/libphp{PHP_VERSION}.so")
+    (lib / "libphp.so").symlink_to(LIBPHP)
     includes = subprocess.check_output([PHP_CONFIG, "--includes"], text=True).split()
     subprocess.check_call(["gcc", "-O1", "-o", str(out), os.path.join(HERE, "embed/host.c"), *includes,
                            f"-L{lib}", "-lphp", f"-Wl,-rpath,{lib}"])
