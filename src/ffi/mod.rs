@@ -3,7 +3,7 @@
 //! else (the decisions, `finish`, `status`) calls these and holds no raw
 //! pointers.
 //!
-//! `os`, `detached` and `apache` use no PHP symbols (Apache's functions are looked up at
+//! `os`, `detached`, `scoreboard` and `apache` use no PHP symbols (Apache's functions are looked up at
 //! run time), so their unit tests run in `cargo test`; the modules over PHP
 //! resolve PHP's symbols only when PHP loads the library, so they are left
 //! out of test builds.
@@ -11,6 +11,7 @@
 pub mod apache;
 pub mod detached;
 pub mod os;
+pub mod scoreboard;
 
 #[cfg(not(test))]
 pub mod array;
