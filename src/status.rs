@@ -275,6 +275,31 @@ pub fn fields(p: &Pool) -> Fields {
     pool
 }
 
+/// A server whose workers share this process's PHP start-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolKind {
+    /// The process that started PHP serves requests too (`php -S`: its
+    /// first process runs the same loop as the workers it forks).
+    pub parent_serves: bool,
+}
+
+/// Whether this process forks the workers of a pool after PHP's start-up:
+/// Apache prefork (mod_php starts PHP in the parent), `php -S` (with
+/// `PHP_CLI_SERVER_WORKERS`, or alone: a pool of one that is listed the
+/// same way), php-cgi with `PHP_FCGI_CHILDREN` (`php-cgi -b`, lighttpd,
+/// mod_fcgid). A single php-cgi, the CLI, embed: no pool but the process.
+pub fn pool_kind(sapi: &str, fcgi_children: Option<&str>) -> Option<PoolKind> {
+    match sapi {
+        "cli-server" => Some(PoolKind { parent_serves: true }),
+        "apache2handler" => Some(PoolKind { parent_serves: false }),
+        "cgi-fcgi" => {
+            let children: i64 = fcgi_children.and_then(|c| c.trim().parse().ok()).unwrap_or(0);
+            (children > 0).then_some(PoolKind { parent_serves: false })
+        }
+        _ => None,
+    }
+}
+
 /// FPM's `last-request-cpu`: CPU time over wall time of the request, in
 /// percent; 0 for a request of no measurable duration (FPM avoids NaN so).
 pub fn cpu_percent(cpu_us: u64, wall_us: u64) -> f64 {
@@ -515,6 +540,16 @@ mod tests {
         }
         p.max_active = 4;
         assert_eq!(get(&fields(&p), "max-active-processes"), &Value::Int(4));
+    }
+
+    #[test]
+    fn pools_where_workers_are_forked_after_start_up() {
+        assert_eq!(pool_kind("cli-server", None), Some(PoolKind { parent_serves: true }));
+        assert_eq!(pool_kind("apache2handler", None), Some(PoolKind { parent_serves: false }));
+        assert_eq!(pool_kind("cgi-fcgi", Some("4")), Some(PoolKind { parent_serves: false }));
+        for (sapi, children) in [("cgi-fcgi", None), ("cgi-fcgi", Some("0")), ("cgi-fcgi", Some("x")), ("cli", None), ("embed", None), ("fpm-fcgi", None)] {
+            assert_eq!(pool_kind(sapi, children), None, "{sapi} {children:?}");
+        }
     }
 
     #[test]
