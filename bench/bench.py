@@ -13,6 +13,7 @@ from paths import SO  # first: puts the e2e harness on the path
 import calls
 import finish_latency
 import finish_mod_php
+import pool_status
 import startup
 import throughput
 from stats import Row, print_table
@@ -45,6 +46,7 @@ def main():
         ("CLI start-up", lambda: startup.measure(args.pairs)),
         ("cost per call", calls.measure),
         ("throughput", lambda: throughput.measure(args.wrk_rounds, args.wrk_seconds)),
+        ("pool status", lambda: pool_status.measure(args.wrk_rounds, args.wrk_seconds)),
         ("size", size_rows),
     ]
     rows = []
