@@ -232,21 +232,22 @@ extern "C" fn status_page(execute_data: &mut ExecuteData, retval: &mut Zval) {
 }
 
 fn array_of(fields: &status::Fields) -> PhpArray {
-    let mut array = PhpArray::new();
+    use array::StaticValue;
+    let mut array = PhpArray::with_capacity(u32::try_from(fields.len()).unwrap_or(0));
     for (key, value) in fields {
-        let key = key.as_bytes();
-        match value {
-            Value::Str(bytes) => array.set_bytes(key, bytes),
-            Value::Int(n) => array.set_long(key, *n),
-            Value::Float(x) => array.set_double(key, *x),
+        let value = match value {
+            Value::Str(bytes) => StaticValue::Bytes(bytes),
+            Value::Int(n) => StaticValue::Long(*n),
+            Value::Float(x) => StaticValue::Double(*x),
             Value::List(items) => {
-                let mut list = PhpArray::new();
+                let mut list = PhpArray::with_capacity(u32::try_from(items.len()).unwrap_or(0));
                 for item in items {
                     list.push_array(array_of(item));
                 }
-                array.set_array(key, list);
+                StaticValue::Array(list)
             }
-        }
+        };
+        array.set_static(key, value);
     }
     array
 }

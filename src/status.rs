@@ -193,7 +193,7 @@ fn scoreboard_field(value: Option<&[u8]>, size: usize) -> Vec<u8> {
 /// The request URI without its query string, as FPM holds it (FPM gets the
 /// script's URI from the web server; `php -S` hands PHP the whole target,
 /// "?query" included).
-fn uri_without_query<'a>(uri: &'a [u8], query: Option<&[u8]>) -> &'a [u8] {
+pub fn uri_without_query<'a>(uri: &'a [u8], query: Option<&[u8]>) -> &'a [u8] {
     let Some(query) = query.filter(|q| !q.is_empty()) else { return uri };
     uri.strip_suffix(query).and_then(|u| u.strip_suffix(b"?")).unwrap_or(uri)
 }

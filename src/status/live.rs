@@ -104,7 +104,10 @@ fn pool_request_started() {
     CURRENT.with(|c| c.set(Some(RequestClock { started: Instant::now(), cpu_us: Some(cpu_us) })));
     engine::with_request_fields(|r| {
         Scoreboard::request_started(scoreboard::monotonic_us(), |slot| {
-            slot.set(r.method, r.uri, r.query_string, r.script, r.auth_user, r.content_length)
+            // Without its query string before the slot cuts it (php -S hands
+            // PHP the whole target).
+            let uri = r.uri.map(|u| super::uri_without_query(u, r.query_string));
+            slot.set(r.method, uri, r.query_string, r.script, r.auth_user, r.content_length)
         })
     });
 }
