@@ -448,20 +448,14 @@ pub struct RequestFields<'a> {
 
 /// What the current request is, where FPM reads it (`SG(request_info)`).
 pub fn request_info() -> crate::status::RequestInfo {
-    fn bytes(p: *const c_char) -> Option<Vec<u8>> {
-        // SAFETY: SG(request_info) strings are NUL-terminated or NULL.
-        (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_bytes().to_vec())
-    }
-    // SAFETY: SG() for this thread, during a request.
-    let info = unsafe { &(*ffi::ext_php_rs_sapi_globals()).request_info };
-    crate::status::RequestInfo {
-        method: bytes(info.request_method),
-        uri: bytes(info.request_uri),
-        query_string: bytes(info.query_string),
-        content_length: info.content_length,
-        auth_user: bytes(info.auth_user),
-        script: bytes(info.path_translated),
-    }
+    with_request_fields(|r| crate::status::RequestInfo {
+        method: r.method.map(<[u8]>::to_vec),
+        uri: r.uri.map(<[u8]>::to_vec),
+        query_string: r.query_string.map(<[u8]>::to_vec),
+        content_length: r.content_length,
+        auth_user: r.auth_user.map(<[u8]>::to_vec),
+        script: r.script.map(<[u8]>::to_vec),
+    })
 }
 
 /// `zend_memory_peak_usage(true)`: the request's peak, in memory the

@@ -80,6 +80,26 @@ impl Format {
 pub const HEADERS: [&str; 2] =
     ["Expires: Thu, 01 Jan 1970 00:00:00 GMT", "Cache-Control: no-cache, no-store, must-revalidate, max-age=0"];
 
+/// The pool's lines of the text and HTML pages, FPM's labels and order.
+fn summary(name: &str, start: &str, since: i64, accepted: u64, c: &super::Counts) -> [(&'static str, String); 14] {
+    [
+        ("pool", name.to_string()),
+        ("process manager", "static".into()),
+        ("start time", start.to_string()),
+        ("start since", since.to_string()),
+        ("accepted conn", accepted.to_string()),
+        ("listen queue", "0".into()),
+        ("max listen queue", "0".into()),
+        ("listen queue len", "0".into()),
+        ("idle processes", c.idle.to_string()),
+        ("active processes", c.active.to_string()),
+        ("total processes", (c.idle + c.active).to_string()),
+        ("max active processes", c.max_active.to_string()),
+        ("max children reached", "0".into()),
+        ("slow requests", "0".into()),
+    ]
+}
+
 /// The page. `local_time` formats a Unix time as FPM's text and HTML pages
 /// do (`strftime("%d/%b/%Y:%H:%M:%S %z", localtime(t))`).
 pub fn render(pool: &Pool, format: Format, full: bool, local_time: &dyn Fn(i64) -> String) -> Vec<u8> {
@@ -98,22 +118,7 @@ pub fn render(pool: &Pool, format: Format, full: bool, local_time: &dyn Fn(i64) 
             out += "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" \"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd\">\n\
                 <html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"en\" lang=\"en\">\n\
                 <head><title>PHP-FPM Status Page</title></head>\n<body>\n<table>\n";
-            for (k, v) in [
-                ("pool", name.to_string()),
-                ("process manager", pm.into()),
-                ("start time", start),
-                ("start since", since.to_string()),
-                ("accepted conn", accepted.to_string()),
-                ("listen queue", "0".into()),
-                ("max listen queue", "0".into()),
-                ("listen queue len", "0".into()),
-                ("idle processes", c.idle.to_string()),
-                ("active processes", c.active.to_string()),
-                ("total processes", total.to_string()),
-                ("max active processes", c.max_active.to_string()),
-                ("max children reached", "0".into()),
-                ("slow requests", "0".into()),
-            ] {
+            for (k, v) in summary(&name, &start, since, accepted, &c) {
                 out += &format!("<tr><th>{k}</th><td>{v}</td></tr>\n");
             }
             out += "</table>\n";
@@ -142,22 +147,7 @@ pub fn render(pool: &Pool, format: Format, full: bool, local_time: &dyn Fn(i64) 
             return out.into_bytes();
         }
         Format::Text => {
-            for (k, v) in [
-                ("pool", name.to_string()),
-                ("process manager", pm.into()),
-                ("start time", start),
-                ("start since", since.to_string()),
-                ("accepted conn", accepted.to_string()),
-                ("listen queue", "0".into()),
-                ("max listen queue", "0".into()),
-                ("listen queue len", "0".into()),
-                ("idle processes", c.idle.to_string()),
-                ("active processes", c.active.to_string()),
-                ("total processes", total.to_string()),
-                ("max active processes", c.max_active.to_string()),
-                ("max children reached", "0".into()),
-                ("slow requests", "0".into()),
-            ] {
+            for (k, v) in summary(&name, &start, since, accepted, &c) {
                 out += &format!("{:<22}{v}\n", format!("{k}:"));
             }
         }
