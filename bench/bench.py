@@ -14,6 +14,7 @@ import calls
 import finish_latency
 import finish_mod_php
 import finish_uwsgi
+import pool_status
 import startup
 import throughput
 from stats import Row, print_table
@@ -47,6 +48,7 @@ def main():
         ("CLI start-up", lambda: startup.measure(args.pairs)),
         ("cost per call", calls.measure),
         ("throughput", lambda: throughput.measure(args.wrk_rounds, args.wrk_seconds)),
+        ("pool status", lambda: pool_status.measure(args.wrk_rounds, args.wrk_seconds)),
         ("size", size_rows),
     ]
     rows = []

@@ -15,7 +15,7 @@ use crate::finish;
 use crate::headers::{self, AuthFallback, Header, HoldBackoff};
 use crate::ffi::array::{self, PhpArray};
 use crate::ffi::engine::{self, IniDirective, InternalHandler};
-use crate::ffi::{info, server_vars};
+use crate::ffi::{info, os, output, server_vars};
 use crate::registry::{self, Decision, FunctionsSetting, Shim, ShimKind};
 use crate::settings::{self, Directive};
 use crate::status::{self, Value};
@@ -66,6 +66,7 @@ fn function_for(shim: Shim) -> FunctionBuilder<'static> {
         ShimKind::Finish => FunctionBuilder::new(shim.name(), finish_request).returns(DataType::Bool, false, false),
         // Declared `array` here; MINIT widens it to FPM's `array|false`.
         ShimKind::Status => FunctionBuilder::new(shim.name(), get_status).returns(DataType::Array, false, false),
+        ShimKind::StatusPage => FunctionBuilder::new(shim.name(), status_page).returns(DataType::Bool, false, false),
         ShimKind::RequestHeaders => {
             FunctionBuilder::new(shim.name(), request_headers).returns(DataType::Array, false, false)
         }
@@ -83,6 +84,7 @@ extern "C" fn finish_request(execute_data: &mut ExecuteData, retval: &mut Zval) 
             retval.set_bool(false);
             return;
         }
+        status::live::finishing();
         let Some(load) = load_state() else {
             retval.set_bool(false);
             return;
@@ -200,22 +202,52 @@ extern "C" fn get_status(execute_data: &mut ExecuteData, retval: &mut Zval) {
     });
 }
 
+/// `fpm_status_page()`: php-fpm's `pm.status_path` page for this request,
+/// its format chosen by the query string as FPM chooses it. False (and
+/// nothing written) while `fpm_compat.status` is off.
+extern "C" fn status_page(execute_data: &mut ExecuteData, retval: &mut Zval) {
+    engine::no_unwind("fpm_status_page", (), || {
+        if execute_data.parser().parse().is_err() {
+            return;
+        }
+        let (true, Some(load)) = (status::live::status_enabled(), load_state()) else {
+            retval.set_bool(false);
+            return;
+        };
+        let query = engine::with_request_fields(|r| r.query_string.map(<[u8]>::to_vec)).unwrap_or_default();
+        let (format, full) = status::page::choose(&query);
+        let pool = status::live::snapshot(&load.sapi);
+        let body = status::page::render(&pool, format, full, &|t| os::local_time(t, c"%d/%b/%Y:%H:%M:%S %z"));
+        if !engine::headers_sent() {
+            engine::set_header(&format!("Content-Type: {}", format.content_type()));
+            for header in status::page::HEADERS {
+                engine::set_header(header);
+            }
+        }
+        if !engine::headers_only() {
+            output::output_write(&body);
+        }
+        retval.set_bool(true);
+    });
+}
+
 fn array_of(fields: &status::Fields) -> PhpArray {
-    let mut array = PhpArray::new();
+    use array::StaticValue;
+    let mut array = PhpArray::with_capacity(u32::try_from(fields.len()).unwrap_or(0));
     for (key, value) in fields {
-        let key = key.as_bytes();
-        match value {
-            Value::Str(bytes) => array.set_bytes(key, bytes),
-            Value::Int(n) => array.set_long(key, *n),
-            Value::Float(x) => array.set_double(key, *x),
+        let value = match value {
+            Value::Str(bytes) => StaticValue::Bytes(bytes),
+            Value::Int(n) => StaticValue::Long(*n),
+            Value::Float(x) => StaticValue::Double(*x),
             Value::List(items) => {
-                let mut list = PhpArray::new();
+                let mut list = PhpArray::with_capacity(u32::try_from(items.len()).unwrap_or(0));
                 for item in items {
                     list.push_array(array_of(item));
                 }
-                array.set_array(key, list);
+                StaticValue::Array(list)
             }
-        }
+        };
+        array.set_static(key, value);
     }
     array
 }
@@ -262,12 +294,16 @@ unsafe extern "C" fn module_startup(_type: i32, module_number: i32) -> i32 {
     engine::no_unwind("MINIT", engine::FAILURE, || {
         engine::register_ini(&ini_directives(), module_number);
         engine::add_false_to_return_type(Shim::FpmGetStatus.name());
+        if let Some(load) = load_state() {
+            status::live::module_started(&load.sapi);
+        }
         engine::SUCCESS
     })
 }
 
 unsafe extern "C" fn module_shutdown(_type: i32, module_number: i32) -> i32 {
     engine::no_unwind("MSHUTDOWN", engine::SUCCESS, || {
+        status::live::module_ended();
         engine::unregister_ini(module_number);
         engine::SUCCESS
     })

@@ -20,6 +20,8 @@ pub enum Shim {
     FpmGetStatus,
     ApacheRequestHeaders,
     Getallheaders,
+    /// php-fpm's status page (`pm.status_path`), written by a script.
+    FpmStatusPage,
 }
 
 /// `fpm_compat.functions` (parsed by `settings`): which shims the extension
@@ -44,17 +46,19 @@ impl FunctionsSetting {
 pub enum ShimKind {
     Finish,
     Status,
+    StatusPage,
     RequestHeaders,
 }
 
 impl Shim {
-    pub const ALL: [Shim; 6] = [
+    pub const ALL: [Shim; 7] = [
         Shim::FastcgiFinishRequest,
         Shim::LitespeedFinishRequest,
         Shim::FrankenphpFinishRequest,
         Shim::FpmGetStatus,
         Shim::ApacheRequestHeaders,
         Shim::Getallheaders,
+        Shim::FpmStatusPage,
     ];
 
     pub fn name(self) -> &'static str {
@@ -65,6 +69,7 @@ impl Shim {
             Shim::FpmGetStatus => "fpm_get_status",
             Shim::ApacheRequestHeaders => "apache_request_headers",
             Shim::Getallheaders => "getallheaders",
+            Shim::FpmStatusPage => "fpm_status_page",
         }
     }
 
@@ -79,6 +84,7 @@ impl Shim {
                 ShimKind::Finish
             }
             Shim::FpmGetStatus => ShimKind::Status,
+            Shim::FpmStatusPage => ShimKind::StatusPage,
             Shim::ApacheRequestHeaders | Shim::Getallheaders => ShimKind::RequestHeaders,
         }
     }
@@ -136,6 +142,9 @@ pub fn decide(
                 Decision::NativeLater
             } else if shim.kind() == ShimKind::RequestHeaders && !HEADERLESS_SAPIS.contains(&sapi) {
                 Decision::NotOffered
+            } else if shim.kind() == ShimKind::StatusPage && exists(Shim::FpmGetStatus.name()) {
+                // FPM itself: its pm.status_path serves the page.
+                Decision::NotOffered
             } else if !setting.allows(shim) {
                 Decision::Off
             } else {
@@ -176,6 +185,7 @@ mod tests {
         let native = ["fastcgi_finish_request", "fpm_get_status", "apache_request_headers", "getallheaders"];
         let d = decide("fpm-fcgi", &|n| native.contains(&n), &[], &FunctionsSetting::All);
         assert_eq!(names(&to_register(&d)), ["litespeed_finish_request", "frankenphp_finish_request"]);
+        assert!(d.contains(&(Shim::FpmStatusPage, Decision::NotOffered)), "FPM serves its own page");
         assert!(d.contains(&(Shim::FastcgiFinishRequest, Decision::Native)));
     }
 

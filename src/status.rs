@@ -14,12 +14,19 @@
 //! function always reads 0 there. A pool of one has no idle worker to ask,
 //! so the calling process reports its own previous request instead.
 //!
-//! This module is pure: [`ProcessStatus`] is plain data and [`fields`]
-//! turns it into FPM's ordered key/value list. `live` (outside tests)
-//! gathers the data from PHP and the operating system.
+//! Where the server forks its workers from one PHP start-up (Apache
+//! prefork, `php -S` workers, php-cgi's `PHP_FCGI_CHILDREN`), the pool is
+//! every worker, read from a shared scoreboard (`ffi::scoreboard`), and
+//! the figures are FPM's ([`worker`], [`counts`]).
+//!
+//! This module is pure: [`Pool`] is plain data and [`fields`] turns it
+//! into FPM's ordered key/value list; `page` writes php-fpm's status page
+//! from it. `live` (outside tests) gathers the data from PHP, the
+//! scoreboard and the operating system.
 
 #[cfg(not(test))]
 pub mod live;
+pub mod page;
 
 /// A value in the status array.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +45,8 @@ pub type Fields = Vec<(&'static str, Value)>;
 /// FPM's request stages that this emulation can be in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
+    /// Between requests (FPM's "accepting").
+    Idle,
     Running,
     /// After `fastcgi_finish_request()`.
     Finishing,
@@ -46,6 +55,7 @@ pub enum State {
 impl State {
     pub fn name(self) -> &'static str {
         match self {
+            State::Idle => "Idle",
             State::Running => "Running",
             State::Finishing => "Finishing",
         }
@@ -64,7 +74,7 @@ pub struct RequestInfo {
     pub script: Option<Vec<u8>>,
 }
 
-/// The last request this process completed.
+/// The last request a worker completed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LastRequest {
     /// CPU time used over wall time, in percent, as FPM computes it.
@@ -73,26 +83,71 @@ pub struct LastRequest {
     pub memory: u64,
 }
 
+/// One worker of the pool: FPM's `procs` entry.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ProcessStatus {
-    /// The pool name: the SAPI's name.
-    pub pool: String,
+pub struct Worker {
     pub pid: i64,
-    /// When this process started (Unix time).
+    /// When this worker started (Unix time).
     pub start_epoch: i64,
-    pub now_epoch: i64,
-    /// Requests this process has accepted, the current one included.
+    /// Requests this worker has accepted, the current one included.
     pub requests: u64,
     pub state: State,
-    /// How long the current request has run, in microseconds.
+    /// How long the current request has run (the last one's length while
+    /// idle), in microseconds.
     pub request_duration_us: u64,
+    /// The current request, or the last one while idle (FPM keeps it).
     pub request: RequestInfo,
+    /// Shown as `last-request-cpu` / `-memory`; None reads 0.
     pub last: Option<LastRequest>,
+}
+
+/// The pool: its counters and its live workers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pool {
+    /// The pool name: the SAPI's name.
+    pub name: String,
+    /// When the pool started (Unix time).
+    pub start_epoch: i64,
+    pub now_epoch: i64,
+    /// Requests the pool accepted, dead workers' included.
+    pub accepted: u64,
+    /// The most requests that ran at once.
+    pub max_active: u64,
     /// The pool's `memory-peak` (shown where `layout` has it): the highest
-    /// peak of the requests this process completed.
+    /// peak of the requests it completed.
     pub memory_peak: u64,
+    pub workers: Vec<Worker>,
     /// The shape of the php-fpm of the same PHP version.
     pub layout: FpmLayout,
+}
+
+/// A worker's slot as the scoreboard holds it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SlotFigures {
+    pub pid: i64,
+    pub state: State,
+    pub requests: u64,
+    pub start_epoch: i64,
+    /// When its current (or last) request started, µs on a shared clock.
+    pub accepted_us: u64,
+    pub last_duration_us: u64,
+    pub last: LastRequest,
+}
+
+/// A slot as FPM reports it (`fpm_status_export_to_zval()`): an idle
+/// worker shows its last request's length, CPU and memory; a busy one the
+/// time its request has run so far, and 0 CPU and memory.
+pub fn worker(slot: SlotFigures, request: RequestInfo, now_us: u64) -> Worker {
+    let idle = slot.state == State::Idle;
+    Worker {
+        pid: slot.pid,
+        start_epoch: slot.start_epoch,
+        requests: slot.requests,
+        state: slot.state,
+        request_duration_us: if idle { slot.last_duration_us } else { now_us.saturating_sub(slot.accepted_us) },
+        request,
+        last: idle.then_some(slot.last),
+    }
 }
 
 /// Where php-fpm's status array changed between PHP versions, as read from
@@ -138,7 +193,7 @@ fn scoreboard_field(value: Option<&[u8]>, size: usize) -> Vec<u8> {
 /// The request URI without its query string, as FPM holds it (FPM gets the
 /// script's URI from the web server; `php -S` hands PHP the whole target,
 /// "?query" included).
-fn uri_without_query<'a>(uri: &'a [u8], query: Option<&[u8]>) -> &'a [u8] {
+pub fn uri_without_query<'a>(uri: &'a [u8], query: Option<&[u8]>) -> &'a [u8] {
     let Some(query) = query.filter(|q| !q.is_empty()) else { return uri };
     uri.strip_suffix(query).and_then(|u| u.strip_suffix(b"?")).unwrap_or(uri)
 }
@@ -149,53 +204,100 @@ fn dash_if_empty(value: Option<&[u8]>, size: usize) -> Value {
     Value::Str(if field.is_empty() { b"-".to_vec() } else { field })
 }
 
-/// The status array, keys in FPM's order.
-pub fn fields(s: &ProcessStatus) -> Fields {
-    let since = s.now_epoch.saturating_sub(s.start_epoch);
-    let requests = i64::try_from(s.requests).unwrap_or(i64::MAX);
-    let last = s.last.unwrap_or(LastRequest { cpu_percent: 0.0, memory: 0 });
-    let uri = s.request.uri.as_deref().map(|u| uri_without_query(u, s.request.query_string.as_deref()));
-    let proc: Fields = vec![
-        ("pid", Value::Int(s.pid)),
-        ("state", Value::Str(s.state.name().as_bytes().to_vec())),
-        ("start-time", Value::Int(s.start_epoch)),
-        ("start-since", Value::Int(since)),
-        ("requests", Value::Int(requests)),
-        ("request-duration", Value::Int(i64::try_from(s.request_duration_us).unwrap_or(i64::MAX))),
-        ("request-method", dash_if_empty(s.request.method.as_deref(), METHOD_SIZE)),
-        ("request-uri", Value::Str(scoreboard_field(uri, s.layout.uri_size))),
-        ("query-string", Value::Str(scoreboard_field(s.request.query_string.as_deref(), s.layout.query_size))),
-        ("request-length", Value::Int(s.request.content_length)),
-        ("user", dash_if_empty(s.request.auth_user.as_deref(), USER_SIZE)),
-        ("script", dash_if_empty(s.request.script.as_deref(), s.layout.script_size)),
+/// A worker's `procs` entry, keys in FPM's order.
+fn proc_fields(w: &Worker, now_epoch: i64, layout: &FpmLayout) -> Fields {
+    let last = w.last.unwrap_or(LastRequest { cpu_percent: 0.0, memory: 0 });
+    let uri = w.request.uri.as_deref().map(|u| uri_without_query(u, w.request.query_string.as_deref()));
+    vec![
+        ("pid", Value::Int(w.pid)),
+        ("state", Value::Str(w.state.name().as_bytes().to_vec())),
+        ("start-time", Value::Int(w.start_epoch)),
+        ("start-since", Value::Int(now_epoch.saturating_sub(w.start_epoch))),
+        ("requests", Value::Int(int(w.requests))),
+        ("request-duration", Value::Int(int(w.request_duration_us))),
+        ("request-method", dash_if_empty(w.request.method.as_deref(), METHOD_SIZE)),
+        ("request-uri", Value::Str(scoreboard_field(uri, layout.uri_size))),
+        ("query-string", Value::Str(scoreboard_field(w.request.query_string.as_deref(), layout.query_size))),
+        ("request-length", Value::Int(w.request.content_length)),
+        ("user", dash_if_empty(w.request.auth_user.as_deref(), USER_SIZE)),
+        ("script", dash_if_empty(w.request.script.as_deref(), layout.script_size)),
         ("last-request-cpu", Value::Float(last.cpu_percent)),
-        ("last-request-memory", Value::Int(i64::try_from(last.memory).unwrap_or(i64::MAX))),
-    ];
+        ("last-request-memory", Value::Int(int(last.memory))),
+    ]
+}
+
+fn int(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The pool's figures as FPM counts them: a worker is idle between
+/// requests and active from the start of a request to its end (finishing
+/// included); the most active at once is at least those active now.
+pub struct Counts {
+    pub idle: i64,
+    pub active: i64,
+    pub max_active: i64,
+}
+
+pub fn counts(p: &Pool) -> Counts {
+    let active = p.workers.iter().filter(|w| w.state != State::Idle).count() as i64;
+    let idle = p.workers.len() as i64 - active;
+    Counts { idle, active, max_active: int(p.max_active).max(active) }
+}
+
+/// The status array, keys in FPM's order.
+pub fn fields(p: &Pool) -> Fields {
+    let c = counts(p);
     let mut pool = vec![
-        ("pool", Value::Str(s.pool.as_bytes().to_vec())),
-        // One process that is always there: FPM's word for that is static.
+        ("pool", Value::Str(p.name.as_bytes().to_vec())),
+        // A fixed set of workers: FPM's word for that is static.
         ("process-manager", Value::Str(b"static".to_vec())),
-        ("start-time", Value::Int(s.start_epoch)),
-        ("start-since", Value::Int(since)),
-        ("accepted-conn", Value::Int(requests)),
-        // No listen socket of our own: nothing queues in front of us that
-        // this process could see.
+        ("start-time", Value::Int(p.start_epoch)),
+        ("start-since", Value::Int(p.now_epoch.saturating_sub(p.start_epoch))),
+        ("accepted-conn", Value::Int(int(p.accepted))),
+        // The server owns the listen socket and its queue; PHP cannot see
+        // it (php-fpm reads its own socket's queue).
         ("listen-queue", Value::Int(0)),
         ("max-listen-queue", Value::Int(0)),
         ("listen-queue-len", Value::Int(0)),
-        // The one process is busy running the caller.
-        ("idle-processes", Value::Int(0)),
-        ("active-processes", Value::Int(1)),
-        ("total-processes", Value::Int(1)),
-        ("max-active-processes", Value::Int(1)),
+        ("idle-processes", Value::Int(c.idle)),
+        ("active-processes", Value::Int(c.active)),
+        ("total-processes", Value::Int(c.idle + c.active)),
+        ("max-active-processes", Value::Int(c.max_active)),
         ("max-children-reached", Value::Int(0)),
         ("slow-requests", Value::Int(0)),
     ];
-    if s.layout.memory_peak {
-        pool.push(("memory-peak", Value::Int(i64::try_from(s.memory_peak).unwrap_or(i64::MAX))));
+    if p.layout.memory_peak {
+        pool.push(("memory-peak", Value::Int(int(p.memory_peak))));
     }
-    pool.push(("procs", Value::List(vec![proc])));
+    let procs = p.workers.iter().map(|w| proc_fields(w, p.now_epoch, &p.layout)).collect();
+    pool.push(("procs", Value::List(procs)));
     pool
+}
+
+/// A server whose workers share this process's PHP start-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolKind {
+    /// The process that started PHP serves requests too (`php -S`: its
+    /// first process runs the same loop as the workers it forks).
+    pub parent_serves: bool,
+}
+
+/// Whether this process forks the workers of a pool after PHP's start-up:
+/// Apache prefork (mod_php starts PHP in the parent), `php -S` (with
+/// `PHP_CLI_SERVER_WORKERS`, or alone: a pool of one that is listed the
+/// same way), php-cgi with `PHP_FCGI_CHILDREN` (`php-cgi -b`, lighttpd,
+/// mod_fcgid). A single php-cgi, the CLI, embed: no pool but the process.
+pub fn pool_kind(sapi: &str, fcgi_children: Option<&str>) -> Option<PoolKind> {
+    match sapi {
+        "cli-server" => Some(PoolKind { parent_serves: true }),
+        "apache2handler" => Some(PoolKind { parent_serves: false }),
+        "cgi-fcgi" => {
+            let children: i64 = fcgi_children.and_then(|c| c.trim().parse().ok()).unwrap_or(0);
+            (children > 0).then_some(PoolKind { parent_serves: false })
+        }
+        _ => None,
+    }
 }
 
 /// FPM's `last-request-cpu`: CPU time over wall time of the request, in
@@ -226,25 +328,30 @@ pub fn boot_time(proc_stat: &str) -> Option<i64> {
 mod tests {
     use super::*;
 
-    fn sample() -> ProcessStatus {
-        ProcessStatus {
-            pool: "cli-server".into(),
-            pid: 4242,
+    fn sample() -> Pool {
+        Pool {
+            name: "cli-server".into(),
             start_epoch: 1_700_000_000,
             now_epoch: 1_700_000_042,
-            requests: 3,
-            state: State::Running,
-            request_duration_us: 1500,
-            request: RequestInfo {
-                method: Some(b"GET".to_vec()),
-                uri: Some(b"/status.php".to_vec()),
-                query_string: Some(b"a=1".to_vec()),
-                content_length: 0,
-                auth_user: None,
-                script: Some(b"/srv/status.php".to_vec()),
-            },
-            last: Some(LastRequest { cpu_percent: 12.5, memory: 2 * 1024 * 1024 }),
+            accepted: 3,
+            max_active: 1,
             memory_peak: 6 * 1024 * 1024,
+            workers: vec![Worker {
+                pid: 4242,
+                start_epoch: 1_700_000_000,
+                requests: 3,
+                state: State::Running,
+                request_duration_us: 1500,
+                request: RequestInfo {
+                    method: Some(b"GET".to_vec()),
+                    uri: Some(b"/status.php".to_vec()),
+                    query_string: Some(b"a=1".to_vec()),
+                    content_length: 0,
+                    auth_user: None,
+                    script: Some(b"/srv/status.php".to_vec()),
+                },
+                last: Some(LastRequest { cpu_percent: 12.5, memory: 2 * 1024 * 1024 }),
+            }],
             layout: FpmLayout::of_php8(2),
         }
     }
@@ -324,9 +431,9 @@ mod tests {
     #[test]
     fn missing_request_data_reads_as_fpm_shows_it() {
         let mut st = sample();
-        st.request = RequestInfo::default();
-        st.last = None;
-        st.state = State::Finishing;
+        st.workers[0].request = RequestInfo::default();
+        st.workers[0].last = None;
+        st.workers[0].state = State::Finishing;
         let f = fields(&st);
         let p = proc_of(&f);
         assert_eq!(get(p, "state"), &s("Finishing"));
@@ -344,11 +451,11 @@ mod tests {
     fn cut_lengths(minor: u32) -> [usize; 5] {
         let mut st = sample();
         st.layout = FpmLayout::of_php8(minor);
-        st.request.query_string = Some(vec![b'q'; 3000]);
-        st.request.uri = Some(vec![b'u'; 3000]);
-        st.request.method = Some(vec![b'M'; 20]);
-        st.request.script = Some(vec![b's'; 3000]);
-        st.request.auth_user = Some(vec![b'a'; 40]);
+        st.workers[0].request.query_string = Some(vec![b'q'; 3000]);
+        st.workers[0].request.uri = Some(vec![b'u'; 3000]);
+        st.workers[0].request.method = Some(vec![b'M'; 20]);
+        st.workers[0].request.script = Some(vec![b's'; 3000]);
+        st.workers[0].request.auth_user = Some(vec![b'a'; 40]);
         let f = fields(&st);
         let p = proc_of(&f);
         let len = |k| match get(p, k) {
@@ -371,8 +478,8 @@ mod tests {
     fn uri_loses_a_trailing_query_string_only() {
         let with = |uri: &str, query: &str| {
             let mut st = sample();
-            st.request.uri = Some(uri.as_bytes().to_vec());
-            st.request.query_string = Some(query.as_bytes().to_vec());
+            st.workers[0].request.uri = Some(uri.as_bytes().to_vec());
+            st.workers[0].request.query_string = Some(query.as_bytes().to_vec());
             get(proc_of(&fields(&st)), "request-uri").clone()
         };
         assert_eq!(with("/status.php?a=1&b=2", "a=1&b=2"), s("/status.php"));
@@ -387,6 +494,62 @@ mod tests {
         assert_eq!(scoreboard_field(Some(b"/\xff\xfe"), 128), b"/\xff\xfe");
         assert_eq!(scoreboard_field(Some(b"a\0b"), 128), b"a");
         assert_eq!(dash_if_empty(Some(b""), USER_SIZE), s("-"));
+    }
+
+    fn slot(state: State) -> SlotFigures {
+        SlotFigures {
+            pid: 7,
+            state,
+            requests: 2,
+            start_epoch: 1_700_000_000,
+            accepted_us: 1_000_000,
+            last_duration_us: 300,
+            last: LastRequest { cpu_percent: 50.0, memory: 4096 },
+        }
+    }
+
+    #[test]
+    fn idle_worker_shows_its_last_request_busy_one_its_time_so_far() {
+        let idle = worker(slot(State::Idle), RequestInfo::default(), 3_000_000);
+        assert_eq!((idle.request_duration_us, idle.last), (300, Some(slot(State::Idle).last)));
+        for state in [State::Running, State::Finishing] {
+            let busy = worker(slot(state), RequestInfo::default(), 3_000_000);
+            assert_eq!((busy.request_duration_us, busy.last), (2_000_000, None));
+        }
+    }
+
+    #[test]
+    fn pool_counts_as_fpm() {
+        let mut p = sample();
+        let w = p.workers[0].clone();
+        p.workers = [State::Idle, State::Running, State::Finishing, State::Idle, State::Idle]
+            .into_iter()
+            .map(|state| Worker { state, ..w.clone() })
+            .collect();
+        p.max_active = 1;
+        p.accepted = 17;
+        let f = fields(&p);
+        assert_eq!(get(&f, "idle-processes"), &Value::Int(3));
+        assert_eq!(get(&f, "active-processes"), &Value::Int(2));
+        assert_eq!(get(&f, "total-processes"), &Value::Int(5));
+        assert_eq!(get(&f, "max-active-processes"), &Value::Int(2), "at least the active now");
+        assert_eq!(get(&f, "accepted-conn"), &Value::Int(17));
+        match get(&f, "procs") {
+            Value::List(procs) => assert_eq!(procs.len(), 5),
+            other => panic!("{other:?}"),
+        }
+        p.max_active = 4;
+        assert_eq!(get(&fields(&p), "max-active-processes"), &Value::Int(4));
+    }
+
+    #[test]
+    fn pools_where_workers_are_forked_after_start_up() {
+        assert_eq!(pool_kind("cli-server", None), Some(PoolKind { parent_serves: true }));
+        assert_eq!(pool_kind("apache2handler", None), Some(PoolKind { parent_serves: false }));
+        assert_eq!(pool_kind("cgi-fcgi", Some("4")), Some(PoolKind { parent_serves: false }));
+        for (sapi, children) in [("cgi-fcgi", None), ("cgi-fcgi", Some("0")), ("cgi-fcgi", Some("x")), ("cli", None), ("embed", None), ("fpm-fcgi", None)] {
+            assert_eq!(pool_kind(sapi, children), None, "{sapi} {children:?}");
+        }
     }
 
     #[test]

@@ -36,8 +36,14 @@
  * fpm_compat.status = 0
  *     0: fpm_get_status() returns false, as it does outside php-fpm (some code
  *     detects php-fpm with is_array(fpm_get_status())). 1: it returns
- *     php-fpm's array, describing this process as a pool of one. Never
- *     touches php-fpm's own fpm_get_status().
+ *     php-fpm's array. Where the server forks its workers after PHP starts
+ *     (Apache prefork mod_php, php -S, php-cgi with PHP_FCGI_CHILDREN) and
+ *     the setting is 1 at start-up (php.ini, -d, the server's config), it
+ *     describes the whole pool from a scoreboard in shared memory, as
+ *     php-fpm's does; elsewhere (or switched on only by ini_set()) this
+ *     process as a pool of one. With 0 at start-up nothing is recorded.
+ *     Also enables fpm_status_page(). Never touches php-fpm's own
+ *     fpm_get_status().
  *
  * fpm_compat.session_close = 0
  *     1: the finish writes and closes an active session first, releasing its
@@ -77,10 +83,25 @@ function litespeed_finish_request(): bool {}
 function frankenphp_finish_request(): bool {}
 
 /**
- * PHP-FPM's pool status, emulated for this process as a pool of one.
- * Returns false unless fpm_compat.status=1.
+ * PHP-FPM's pool status: every worker of the server's pool (Apache prefork,
+ * php -S workers, php-cgi children) where the scoreboard is on, else this
+ * process as a pool of one. Returns false unless fpm_compat.status=1.
+ * It shows other workers' URIs and query strings: do not expose it.
  */
 function fpm_get_status(): array|false {}
+
+/**
+ * Writes php-fpm's status page (pm.status_path) for this request, in the
+ * format its query string asks for as php-fpm reads it: text, ?json, ?xml,
+ * ?html, ?openmetrics, with ?full for every worker; with php-fpm's
+ * Content-Type, Expires and Cache-Control headers (no body for HEAD).
+ * Returns false, writing nothing, unless fpm_compat.status=1. Not
+ * registered under php-fpm (its own pm.status_path serves the page).
+ * The page shows other workers' URIs and query strings: protect it (allow
+ * only your monitoring's addresses), as php-fpm's documentation says of
+ * pm.status_path.
+ */
+function fpm_status_page(): bool {}
 
 /**
  * The request headers, read from $_SERVER as the Composer polyfill

@@ -21,7 +21,7 @@ var_dump(ini_set('fpm_compat.cli_finish', 'Close'), ini_get('fpm_compat.cli_fini
 var_dump(ini_set('fpm_compat.functions', 'none'));
 ?>
 --EXPECTF--
-fpm_compat: invalid value 'strlen' for fpm_compat.functions; accepted values: all, none, or a comma-separated list of: fastcgi_finish_request, litespeed_finish_request, frankenphp_finish_request, fpm_get_status, apache_request_headers, getallheaders; using the default 'all' in Unknown on line 0
+fpm_compat: invalid value 'strlen' for fpm_compat.functions; accepted values: all, none, or a comma-separated list of: fastcgi_finish_request, litespeed_finish_request, frankenphp_finish_request, fpm_get_status, apache_request_headers, getallheaders, fpm_status_page; using the default 'all' in Unknown on line 0
 fpm_compat: invalid value 'fork' for fpm_compat.cli_finish; accepted values: keep, close, detach; using the default 'keep' in Unknown on line 0
 fpm_compat: invalid value 'explode' for fpm_compat.after_finish; accepted values: discard, abort; using the default 'discard' in Unknown on line 0
 fpm_compat: invalid value '2' for fpm_compat.status; accepted values: 0, 1 (or off, on); using the default '0' in Unknown on line 0

@@ -24,6 +24,7 @@ frankenphp_finish_request() => off (fpm_compat.functions)
 fpm_get_status() => provided by fpm_compat
 apache_request_headers() => off (fpm_compat.functions)
 getallheaders() => provided by fpm_compat
+fpm_status_page() => off (fpm_compat.functions)
 Last finish that returned false => none in this process
 Thread safety => as PHP_ZTS says
 

@@ -24,4 +24,4 @@ if ($fromStub === $fromReflection) {
 }
 ?>
 --EXPECT--
-stub and extension agree on 6 functions
+stub and extension agree on 7 functions

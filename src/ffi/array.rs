@@ -175,6 +175,48 @@ impl PhpArray {
         self.update(key, string_zval(bytes));
     }
 
+    /// `$array[$key] = $value` for a key the extension names itself (the
+    /// status array's): made once per thread as a permanent interned
+    /// string with its hash, so a pool of hundreds of workers costs no key
+    /// allocation or hashing per entry. Never an integer-like key.
+    pub fn set_static(&mut self, key: &'static str, value: StaticValue<'_>) {
+        let zv = match value {
+            StaticValue::Bytes(bytes) => string_zval(bytes),
+            StaticValue::Long(n) => {
+                // SAFETY: an all-zero zval is UNDEF; we set a long.
+                let mut zv: ffi::zval = unsafe { std::mem::zeroed() };
+                zv.value.lval = n;
+                zv.u1.type_info = ffi::IS_LONG;
+                zv
+            }
+            StaticValue::Double(x) => {
+                // SAFETY: as above.
+                let mut zv: ffi::zval = unsafe { std::mem::zeroed() };
+                zv.value.dval = x;
+                zv.u1.type_info = ffi::IS_DOUBLE;
+                zv
+            }
+            StaticValue::Array(a) => a.into_zval(),
+        };
+        let mut zv = std::mem::ManuallyDrop::new(zv);
+        STATIC_KEYS.with(|keys| {
+            let mut keys = keys.borrow_mut();
+            let ptr = key.as_ptr() as usize;
+            let name = match keys.iter().find(|(p, _)| *p == ptr) {
+                Some((_, name)) => name.0,
+                None => {
+                    let name = PermanentString::new(key.as_bytes());
+                    let raw = name.0;
+                    keys.push((ptr, name));
+                    raw
+                }
+            };
+            // SAFETY: the array takes the zval; the key is a permanent
+            // interned string (with its hash) that it neither counts nor frees.
+            unsafe { ffi::zend_hash_update(self.0, name, &mut *zv) };
+        });
+    }
+
     pub fn set_long(&mut self, key: &[u8], value: i64) {
         // SAFETY: an all-zero zval is UNDEF; we set a long.
         let mut zv: ffi::zval = unsafe { std::mem::zeroed() };
@@ -370,6 +412,19 @@ pub fn with_header_names<T>(f: impl FnOnce(&mut HeaderNames) -> T) -> T {
         Ok(mut names) => f(&mut names),
         Err(_) => f(&mut HeaderNames::new(false)),
     })
+}
+
+/// A value for [`PhpArray::set_static`].
+pub enum StaticValue<'a> {
+    Bytes(&'a [u8]),
+    Long(i64),
+    Double(f64),
+    Array(PhpArray),
+}
+
+thread_local! {
+    /// Keys of [`PhpArray::set_static`], by the address of their text.
+    static STATIC_KEYS: std::cell::RefCell<Vec<(usize, PermanentString)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A zend_string in malloc'd memory, marked permanent and interned so PHP

@@ -436,22 +436,46 @@ pub fn add_false_to_return_type(name: &str) {
     }
 }
 
-/// What the current request is, where FPM reads it (`SG(request_info)`).
-pub fn request_info() -> crate::status::RequestInfo {
-    fn bytes(p: *const c_char) -> Option<Vec<u8>> {
-        // SAFETY: SG(request_info) strings are NUL-terminated or NULL.
-        (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_bytes().to_vec())
+/// The current request's fields as FPM reads them (`SG(request_info)`),
+/// borrowed for the call of `f` (no copies: the scoreboard writes them at
+/// every request start).
+pub fn with_request_fields<T>(f: impl FnOnce(RequestFields<'_>) -> T) -> T {
+    fn bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
+        // SAFETY: SG(request_info) strings are NUL-terminated or NULL and
+        // live for the request, longer than the call of f.
+        (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_bytes())
     }
     // SAFETY: SG() for this thread, during a request.
     let info = unsafe { &(*ffi::ext_php_rs_sapi_globals()).request_info };
-    crate::status::RequestInfo {
+    f(RequestFields {
         method: bytes(info.request_method),
         uri: bytes(info.request_uri),
         query_string: bytes(info.query_string),
         content_length: info.content_length,
         auth_user: bytes(info.auth_user),
         script: bytes(info.path_translated),
-    }
+    })
+}
+
+pub struct RequestFields<'a> {
+    pub method: Option<&'a [u8]>,
+    pub uri: Option<&'a [u8]>,
+    pub query_string: Option<&'a [u8]>,
+    pub content_length: i64,
+    pub auth_user: Option<&'a [u8]>,
+    pub script: Option<&'a [u8]>,
+}
+
+/// What the current request is, where FPM reads it (`SG(request_info)`).
+pub fn request_info() -> crate::status::RequestInfo {
+    with_request_fields(|r| crate::status::RequestInfo {
+        method: r.method.map(<[u8]>::to_vec),
+        uri: r.uri.map(<[u8]>::to_vec),
+        query_string: r.query_string.map(<[u8]>::to_vec),
+        content_length: r.content_length,
+        auth_user: r.auth_user.map(<[u8]>::to_vec),
+        script: r.script.map(<[u8]>::to_vec),
+    })
 }
 
 /// `zend_memory_peak_usage(true)`: the request's peak, in memory the

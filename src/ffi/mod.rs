@@ -3,7 +3,7 @@
 //! else (the decisions, `finish`, `status`) calls these and holds no raw
 //! pointers.
 //!
-//! `os`, `detached`, `apache` and `uwsgi` use no PHP symbols (Apache's and uWSGI's
+//! `os`, `detached`, `scoreboard`, `apache` and `uwsgi` use no PHP symbols (Apache's and uWSGI's
 //! functions are looked up at run time), so their unit tests run in `cargo test`; the modules over PHP
 //! resolve PHP's symbols only when PHP loads the library, so they are left
 //! out of test builds.
@@ -13,6 +13,7 @@ pub mod apache;
 mod c_layout;
 pub mod detached;
 pub mod os;
+pub mod scoreboard;
 pub mod uwsgi;
 
 #[cfg(not(test))]

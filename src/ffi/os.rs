@@ -242,6 +242,42 @@ pub fn cpu_time_us() -> u64 {
     }
 }
 
+/// A Unix time in local time through the C library, as php-fpm's status
+/// page prints it (`strftime(format, localtime(t))`).
+pub fn local_time(epoch: i64, format: &std::ffi::CStr) -> String {
+    extern "C" {
+        fn tzset();
+    }
+    // SAFETY: tzset reads TZ; localtime_r and strftime fill buffers we own.
+    unsafe {
+        tzset();
+        let t = epoch as libc::time_t;
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&t, &mut tm).is_null() {
+            return epoch.to_string();
+        }
+        let mut buf = [0u8; 64];
+        let n = libc::strftime(buf.as_mut_ptr().cast(), buf.len() - 1, format.as_ptr(), &tm);
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+}
+
+/// CPU time of this process and its waited-for children, in µs, as php-fpm
+/// reads it for `last-request-cpu` (`times()`: one system call, clock-tick
+/// resolution). Under ZTS, this thread's (a request runs on one thread).
+pub fn request_cpu_us() -> u64 {
+    if ZTS {
+        return cpu_time_us();
+    }
+    // SAFETY: times fills the struct we own.
+    let mut t: libc::tms = unsafe { std::mem::zeroed() };
+    unsafe { libc::times(&mut t) };
+    let ticks = (t.tms_utime + t.tms_stime + t.tms_cutime + t.tms_cstime) as u64;
+    static HZ: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let hz = *HZ.get_or_init(|| clock_ticks_per_second().unwrap_or(100));
+    ticks * 1_000_000 / hz
+}
+
 /// The kernel's clock tick rate (`/proc` times are in ticks).
 pub fn clock_ticks_per_second() -> Option<u64> {
     // SAFETY: sysconf only reads a system constant.

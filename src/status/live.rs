@@ -1,5 +1,12 @@
 //! The figures behind `fpm_get_status()`, gathered while requests run.
 //!
+//! Where the server forks its workers after PHP's start-up and
+//! `fpm_compat.status` is on at start-up, every worker writes its slot of
+//! the pool's scoreboard (`ffi::scoreboard`) at request start, finish and
+//! end, and a status read lists the whole pool. Elsewhere (or with status
+//! off at start-up: then nothing is written at all) the calling process is
+//! a pool of one, from the process-wide figures below.
+//!
 //! Process-wide figures (requests served, the last request's CPU and memory)
 //! are shared by all threads: Apache's threaded MPMs and FrankenPHP run
 //! requests on many threads of one process (ZTS). What belongs to the running request (when it
@@ -11,7 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use super::{FpmLayout, LastRequest, ProcessStatus, State};
+use super::{FpmLayout, LastRequest, Pool, RequestInfo, SlotFigures, State, Worker};
+use crate::ffi::scoreboard::{self, Fresh, Scoreboard, Stage};
 use crate::ffi::{engine, os};
 use crate::finish;
 
@@ -48,21 +56,84 @@ struct RequestClock {
 
 thread_local! {
     static CURRENT: Cell<Option<RequestClock>> = const { Cell::new(None) };
+    /// The pool's workers: the CPU clock when this thread's last request
+    /// ended.
+    static CPU_AT_LAST_END: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// MINIT: maps the pool's scoreboard where this process will fork the
+/// workers and `fpm_compat.status` is on at start-up (php.ini, `-d`, the
+/// server's config). A process that serves requests itself (`php -S`'s
+/// first process) is listed from now on.
+pub fn module_started(sapi: &str) {
+    if !status_enabled() {
+        return;
+    }
+    let children = std::env::var("PHP_FCGI_CHILDREN").ok();
+    let Some(pool) = super::pool_kind(sapi, children.as_deref()) else { return };
+    if Scoreboard::create(now_epoch()) && pool.parent_serves {
+        Scoreboard::join(&Fresh { pid: std::process::id() as i32, start_epoch: now_epoch() });
+    }
+}
+
+pub fn module_ended() {
+    Scoreboard::destroy();
 }
 
 /// RINIT: one more request accepted; its clocks start.
 pub fn request_started() {
     REQUESTS.fetch_add(1, Ordering::Relaxed);
+    if Scoreboard::exists() {
+        pool_request_started();
+        return;
+    }
     let cpu_us = status_enabled().then(os::cpu_time_us);
     CURRENT.with(|c| c.set(Some(RequestClock { started: Instant::now(), cpu_us })));
 }
 
+fn pool_request_started() {
+    // A worker no fork handler saw (the parent of `apache2 -X`, a thread
+    // under ZTS) joins at its first request.
+    if !Scoreboard::owns_slot() {
+        Scoreboard::join(&Fresh { pid: std::process::id() as i32, start_epoch: now_epoch() });
+    }
+    // The CPU clock is a system call (about 1 µs on a loaded VM): read once
+    // per request, at its end; this request's count starts where the last
+    // one's ended (a worker waiting for its next request uses no CPU).
+    let cpu_us = CPU_AT_LAST_END.with(Cell::get).unwrap_or_else(os::request_cpu_us);
+    CURRENT.with(|c| c.set(Some(RequestClock { started: Instant::now(), cpu_us: Some(cpu_us) })));
+    engine::with_request_fields(|r| {
+        Scoreboard::request_started(scoreboard::monotonic_us(), |slot| {
+            // Without its query string before the slot cuts it (php -S hands
+            // PHP the whole target).
+            let uri = r.uri.map(|u| super::uri_without_query(u, r.query_string));
+            slot.set(r.method, uri, r.query_string, r.script, r.auth_user, r.content_length)
+        })
+    });
+}
+
+/// After `fastcgi_finish_request()`: FPM's "Finishing".
+pub fn finishing() {
+    Scoreboard::finishing();
+}
+
 /// RSHUTDOWN: what the request cost, as FPM records it when a request ends.
 pub fn request_ended() {
+    let pool = Scoreboard::exists();
     let Some(RequestClock { started, cpu_us: Some(cpu_at_start) }) = CURRENT.with(Cell::take) else { return };
     let wall_us = micros(started.elapsed().as_micros());
-    let cpu_us = os::cpu_time_us().saturating_sub(cpu_at_start);
-    let last = LastRequest { cpu_percent: super::cpu_percent(cpu_us, wall_us), memory: engine::memory_peak_usage_real() };
+    let cpu_now = if pool { os::request_cpu_us() } else { os::cpu_time_us() };
+    if pool {
+        CPU_AT_LAST_END.with(|c| c.set(Some(cpu_now)));
+    }
+    let last = LastRequest {
+        cpu_percent: super::cpu_percent(cpu_now.saturating_sub(cpu_at_start), wall_us),
+        memory: engine::memory_peak_usage_real(),
+    };
+    if pool {
+        Scoreboard::request_ended(scoreboard::monotonic_us(), last.cpu_percent, last.memory);
+        return;
+    }
     PEAK.fetch_max(last.memory, Ordering::Relaxed);
     *lock(&LAST) = Some(last);
 }
@@ -79,21 +150,79 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// This process, now.
-pub fn snapshot(pool: &str) -> ProcessStatus {
+/// The pool now: every live worker of the scoreboard, or this process as
+/// a pool of one.
+pub fn snapshot(pool: &str) -> Pool {
+    match Scoreboard::counters() {
+        Some(counters) => whole_pool(pool, counters),
+        None => pool_of_one(pool),
+    }
+}
+
+fn whole_pool(name: &str, c: scoreboard::Counters) -> Pool {
+    let now_us = scoreboard::monotonic_us();
+    let mut workers = Vec::new();
+    Scoreboard::workers(|slot| {
+        let state = match slot.stage {
+            s if s == Stage::Running as u8 => State::Running,
+            s if s == Stage::Finishing as u8 => State::Finishing,
+            _ => State::Idle,
+        };
+        let figures = SlotFigures {
+            pid: i64::from(slot.pid),
+            state,
+            requests: slot.requests,
+            start_epoch: slot.start_epoch,
+            accepted_us: slot.accepted_us,
+            last_duration_us: slot.duration_us,
+            last: LastRequest { cpu_percent: slot.last_cpu_percent, memory: slot.last_memory },
+        };
+        let text = |b: &[u8]| (!b.is_empty()).then(|| b.to_vec());
+        let request = RequestInfo {
+            method: text(slot.method.get()),
+            uri: text(slot.uri.get()),
+            query_string: text(slot.query.get()),
+            content_length: slot.content_length,
+            auth_user: text(slot.user.get()),
+            script: text(slot.script.get()),
+        };
+        workers.push(super::worker(figures, request, now_us));
+    });
+    Pool {
+        name: name.to_string(),
+        start_epoch: c.start_epoch,
+        now_epoch: now_epoch(),
+        accepted: c.accepted,
+        max_active: u64::try_from(c.active_max).unwrap_or(0),
+        memory_peak: c.memory_peak,
+        workers,
+        layout: FpmLayout::of_php8(PHP_MINOR),
+    }
+}
+
+fn pool_of_one(pool: &str) -> Pool {
     let last = *lock(&LAST);
     let duration = CURRENT.with(Cell::get).map_or(0, |c| micros(c.started.elapsed().as_micros()));
-    ProcessStatus {
-        pool: pool.to_string(),
-        pid: i64::from(std::process::id()),
-        start_epoch: process_start_epoch(),
+    let start_epoch = process_start_epoch();
+    let requests = REQUESTS.load(Ordering::Relaxed);
+    Pool {
+        name: pool.to_string(),
+        start_epoch,
         now_epoch: now_epoch(),
-        requests: REQUESTS.load(Ordering::Relaxed),
-        state: if finish::finished() { State::Finishing } else { State::Running },
-        request_duration_us: duration,
-        request: engine::request_info(),
-        last,
+        accepted: requests,
+        max_active: 1,
         memory_peak: PEAK.load(Ordering::Relaxed),
+        workers: vec![Worker {
+            pid: i64::from(std::process::id()),
+            start_epoch,
+            requests,
+            state: if finish::finished() { State::Finishing } else { State::Running },
+            request_duration_us: duration,
+            request: engine::request_info(),
+            // FPM's calling worker reads 0 here; a pool of one has no idle
+            // worker to ask, so it shows its own previous request.
+            last,
+        }],
         layout: FpmLayout::of_php8(PHP_MINOR),
     }
 }

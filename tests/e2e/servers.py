@@ -265,6 +265,7 @@ pm.max_children = {self.children}
 catch_workers_output = yes
 decorate_workers_output = no
 php_admin_value[error_log] = {self.server.work.php_log}
+{getattr(self.server, "fpm_pool_conf", "")}
 """)
         env = {"PHP_INI_SCAN_DIR": self.scan_dir("fpm")}
         proc = self.server.spawn([PHP_FPM, "-F", "-R", "-y", str(conf)], env=env)

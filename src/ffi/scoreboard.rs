@@ -1,0 +1,671 @@
+//! The pool's scoreboard: shared memory mapped before the server forks its
+//! workers, one slot per worker, as php-fpm's master maps its scoreboard
+//! (`fpm_scoreboard.c`) before forking children.
+//!
+//! Who is alive is decided by the kernel, not by pids: each slot has a
+//! robust, process-shared mutex that its worker locks when it takes the
+//! slot and holds for its whole life. When the holder dies (exit, SIGKILL,
+//! a crash; also `exec`), the kernel walks its robust list and marks the
+//! mutex's word "owner died" before the process becomes a zombie, so a
+//! zombie is dead here, and a reused pid cannot pass for the dead worker:
+//! liveness is the word, read with one atomic load. A new worker takes the
+//! first slot whose mutex it can lock (free or owner-dead): one atomic
+//! step, two workers cannot take the same slot.
+//!
+//! Each slot is written by its owner only, under a sequence counter
+//! (seqlock): odd while a write is under way. A reader copies the slot and
+//! retries if the counter moved, so no worker ever waits for another, and
+//! readers never block writers. Pool counters are atomics.
+//!
+//! Workers are found before their first request: a fork handler
+//! (`pthread_atfork`) takes a slot in every direct child of the process
+//! that mapped the scoreboard. The slot a process owns is thread-local, so
+//! under ZTS a thread can own one (a worker is a thread there); the fork
+//! handler clears the inherited one in every child (a worker's own
+//! children, e.g. `proc_open`, are not workers and must not write to it).
+//!
+//! Callers may rely on: nothing here touches PHP; [`Scoreboard::create`]
+//! happens once per module start-up in the process that forks the workers;
+//! every other function is a no-op without a scoreboard.
+
+use std::cell::Cell;
+use std::sync::atomic::{fence, AtomicI32, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+
+/// Workers one pool can list (Apache prefork's default `ServerLimit` is
+/// 256). The slots' pages are only touched when a worker takes one.
+pub const SLOTS: usize = 1024;
+
+/// Field buffers: the widest of any php-fpm version (8.5's), NUL excluded;
+/// the pure layer cuts to the sizes of the PHP version built against.
+pub const METHOD_LEN: usize = 15;
+pub const URI_LEN: usize = 511;
+pub const QUERY_LEN: usize = 2047;
+pub const SCRIPT_LEN: usize = 511;
+pub const USER_LEN: usize = 31;
+
+/// A worker's stage, as FPM names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Stage {
+    Idle = 0,
+    Running = 1,
+    Finishing = 2,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Field<const N: usize> {
+    len: u16,
+    bytes: [u8; N],
+}
+
+impl<const N: usize> Field<N> {
+    fn set(&mut self, value: Option<&[u8]>) {
+        let value = value.unwrap_or_default();
+        let n = value.len().min(N);
+        self.bytes[..n].copy_from_slice(&value[..n]);
+        self.len = n as u16;
+    }
+
+    pub fn get(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len).min(N)]
+    }
+}
+
+/// One worker's figures: FPM's `struct fpm_scoreboard_proc_s`, the parts
+/// its status shows.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SlotData {
+    pub pid: i32,
+    pub stage: u8,
+    pub requests: u64,
+    /// When the worker started (Unix time).
+    pub start_epoch: i64,
+    /// When the current (or last) request started, CLOCK_MONOTONIC in µs.
+    pub accepted_us: u64,
+    /// How long the last completed request took, in µs (shown while idle).
+    pub duration_us: u64,
+    pub content_length: i64,
+    pub last_cpu_percent: f64,
+    pub last_memory: u64,
+    pub method: Field<METHOD_LEN>,
+    pub uri: Field<URI_LEN>,
+    pub query: Field<QUERY_LEN>,
+    pub script: Field<SCRIPT_LEN>,
+    pub user: Field<USER_LEN>,
+}
+
+#[repr(C)]
+struct Slot {
+    seq: AtomicU32,
+    data: SlotData,
+}
+
+#[repr(C)]
+struct Header {
+    /// The process that mapped it: its direct children are the workers.
+    root_pid: AtomicI32,
+    start_epoch: AtomicI64,
+    /// FPM's `accepted-conn`: requests the pool accepted, dead workers' too.
+    accepted: AtomicU64,
+    /// Requests running now, for `max-active-processes`.
+    active: AtomicI64,
+    active_max: AtomicI64,
+    /// The highest peak memory of a completed request (8.4+'s `memory-peak`).
+    memory_peak: AtomicU64,
+    /// Slots ever taken: readers look no further.
+    high_water: AtomicU32,
+    locks: [libc::pthread_mutex_t; SLOTS],
+    slots: [Slot; SLOTS],
+}
+
+/// The kernel's robust-futex word layout (futex(2)): the owner's TID in the
+/// low 30 bits, cleared (and OWNER_DIED set) by the kernel when it dies.
+const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+
+static BOARD: AtomicPtr<Header> = AtomicPtr::new(std::ptr::null_mut());
+
+thread_local! {
+    /// The slot this thread owns, if it is a worker of the pool.
+    static MINE: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// What a fresh worker's slot holds.
+pub struct Fresh {
+    pub pid: i32,
+    pub start_epoch: i64,
+}
+
+/// The pool's counters, as one read.
+#[derive(Debug, Clone, Copy)]
+pub struct Counters {
+    pub start_epoch: i64,
+    pub accepted: u64,
+    pub active_max: i64,
+    pub memory_peak: u64,
+}
+
+pub struct Scoreboard;
+
+impl Scoreboard {
+    /// Maps the scoreboard (shared, anonymous: every child forked after
+    /// this inherits it) and registers the fork handler that lists new
+    /// workers. False if the system refused (the caller falls back to a
+    /// pool of one).
+    pub fn create(start_epoch: i64) -> bool {
+        if !BOARD.load(Ordering::Acquire).is_null() {
+            return true;
+        }
+        let size = std::mem::size_of::<Header>();
+        // SAFETY: a fresh anonymous mapping, zero-filled by the kernel; the
+        // mutexes are initialised before the pointer is published.
+        unsafe {
+            let p = libc::mmap(
+                std::ptr::null_mut(),
+                size,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if p == libc::MAP_FAILED {
+                return false;
+            }
+            let h = p.cast::<Header>();
+            let mut attr: libc::pthread_mutexattr_t = std::mem::zeroed();
+            libc::pthread_mutexattr_init(&mut attr);
+            libc::pthread_mutexattr_setpshared(&mut attr, libc::PTHREAD_PROCESS_SHARED);
+            libc::pthread_mutexattr_setrobust(&mut attr, libc::PTHREAD_MUTEX_ROBUST);
+            for i in 0..SLOTS {
+                if libc::pthread_mutex_init(std::ptr::addr_of_mut!((*h).locks[i]), &attr) != 0 {
+                    libc::munmap(p, size);
+                    return false;
+                }
+            }
+            libc::pthread_mutexattr_destroy(&mut attr);
+            (*h).root_pid.store(libc::getpid(), Ordering::Relaxed);
+            (*h).start_epoch.store(start_epoch, Ordering::Relaxed);
+            BOARD.store(h, Ordering::Release);
+            register_fork_handler();
+        }
+        true
+    }
+
+    /// Unmaps it (module shutdown): workers still running keep their own
+    /// mapping.
+    pub fn destroy() {
+        let h = BOARD.swap(std::ptr::null_mut(), Ordering::AcqRel);
+        MINE.with(|m| m.set(None));
+        if !h.is_null() {
+            // SAFETY: the mapping made in create; nobody in this process
+            // reads it after the swap.
+            unsafe {
+                libc::munmap(h.cast(), std::mem::size_of::<Header>());
+            }
+        }
+    }
+
+    pub fn exists() -> bool {
+        !BOARD.load(Ordering::Relaxed).is_null()
+    }
+
+    /// Whether this thread owns a slot.
+    pub fn owns_slot() -> bool {
+        MINE.with(Cell::get).is_some()
+    }
+
+    /// Takes a slot for this thread (a worker that was not found by the
+    /// fork handler: the process that mapped the board when it serves, or
+    /// a thread). False if there is no board or every slot is taken.
+    pub fn join(fresh: &Fresh) -> bool {
+        let Some(h) = board() else { return false };
+        if MINE.with(Cell::get).is_some() {
+            return true;
+        }
+        for i in 0..SLOTS {
+            // SAFETY: the lock lives in the shared mapping.
+            let rc = unsafe { libc::pthread_mutex_trylock(std::ptr::addr_of_mut!((*h).locks[i])) };
+            let taken = match rc {
+                0 => true,
+                libc::EOWNERDEAD => {
+                    // SAFETY: as above; we own it now.
+                    unsafe { libc::pthread_mutex_consistent(std::ptr::addr_of_mut!((*h).locks[i])) };
+                    true
+                }
+                _ => false,
+            };
+            if !taken {
+                continue;
+            }
+            // The slot's last owner is gone: a request it left running no
+            // longer counts as active.
+            // SAFETY: we own the slot; its data was last written by its owner.
+            let slot = unsafe { &*std::ptr::addr_of!((*h).slots[i]) };
+            let was = unsafe { std::ptr::read_volatile(std::ptr::addr_of!(slot.data.stage)) };
+            if unsafe { std::ptr::read_volatile(std::ptr::addr_of!(slot.data.pid)) } != 0 && was != Stage::Idle as u8 {
+                header(h).active.fetch_sub(1, Ordering::Relaxed);
+            }
+            MINE.with(|m| m.set(Some(i)));
+            write(|d| {
+                // SAFETY: all-zero is a valid SlotData (empty fields).
+                *d = unsafe { std::mem::zeroed() };
+                d.pid = fresh.pid;
+                d.start_epoch = fresh.start_epoch;
+                d.stage = Stage::Idle as u8;
+            });
+            header(h).high_water.fetch_max(i as u32 + 1, Ordering::AcqRel);
+            return true;
+        }
+        false
+    }
+
+    /// Gives this thread's slot back (a ZTS thread that ends).
+    pub fn leave() {
+        let (Some(h), Some(i)) = (board(), MINE.with(Cell::take)) else { return };
+        write(|d| d.stage = Stage::Idle as u8);
+        // SAFETY: this thread locked it in join.
+        unsafe {
+            libc::pthread_mutex_unlock(std::ptr::addr_of_mut!((*h).locks[i]));
+        }
+    }
+
+    /// A request starts on this worker: FPM's "reading headers" and
+    /// "getting request information" in one step.
+    pub fn request_started(now_us: u64, fill: impl FnOnce(&mut RequestFields<'_>)) {
+        let Some(h) = board() else { return };
+        if MINE.with(Cell::get).is_none() {
+            return;
+        }
+        let c = header(h);
+        c.accepted.fetch_add(1, Ordering::Relaxed);
+        let active = c.active.fetch_add(1, Ordering::Relaxed) + 1;
+        c.active_max.fetch_max(active, Ordering::Relaxed);
+        write(|d| {
+            d.stage = Stage::Running as u8;
+            d.requests += 1;
+            d.accepted_us = now_us;
+            fill(&mut RequestFields(d));
+        });
+    }
+
+    /// After `fastcgi_finish_request()`.
+    pub fn finishing() {
+        write(|d| d.stage = Stage::Finishing as u8);
+    }
+
+    /// The request ended: the worker is idle and shows what it cost.
+    pub fn request_ended(now_us: u64, cpu_percent: f64, memory: u64) {
+        let Some(h) = board() else { return };
+        if MINE.with(Cell::get).is_none() {
+            return;
+        }
+        let c = header(h);
+        c.active.fetch_sub(1, Ordering::Relaxed);
+        c.memory_peak.fetch_max(memory, Ordering::Relaxed);
+        write(|d| {
+            d.stage = Stage::Idle as u8;
+            d.duration_us = now_us.saturating_sub(d.accepted_us);
+            d.last_cpu_percent = cpu_percent;
+            d.last_memory = memory;
+        });
+    }
+
+    pub fn counters() -> Option<Counters> {
+        let c = header(board()?);
+        Some(Counters {
+            start_epoch: c.start_epoch.load(Ordering::Relaxed),
+            accepted: c.accepted.load(Ordering::Relaxed),
+            active_max: c.active_max.load(Ordering::Relaxed),
+            memory_peak: c.memory_peak.load(Ordering::Relaxed),
+        })
+    }
+
+    /// Every live worker's slot, in slot order (FPM lists its scoreboard in
+    /// slot order too). A dead worker's slot is skipped.
+    pub fn workers(mut each: impl FnMut(&SlotData)) {
+        let Some(h) = board() else { return };
+        let c = header(h);
+        let n = (c.high_water.load(Ordering::Acquire) as usize).min(SLOTS);
+        // A copy on the stack, reused: the slot is about 3 KB.
+        // SAFETY: all-zero is a valid SlotData.
+        let mut copy: SlotData = unsafe { std::mem::zeroed() };
+        for i in 0..n {
+            if !alive(h, i) {
+                continue;
+            }
+            // SAFETY: the slot lives in the mapping; it is read under its
+            // sequence counter and used only if no write overlapped.
+            let slot = unsafe { &*std::ptr::addr_of!((*h).slots[i]) };
+            let mut consistent = false;
+            for attempt in 0..10_000 {
+                let before = slot.seq.load(Ordering::Acquire);
+                if before & 1 == 0 {
+                    unsafe { read_slot(slot, &mut copy) };
+                    fence(Ordering::Acquire);
+                    if slot.seq.load(Ordering::Relaxed) == before {
+                        consistent = true;
+                        break;
+                    }
+                }
+                if attempt > 100 {
+                    // The writer was descheduled mid-write: let it run.
+                    unsafe { libc::sched_yield() };
+                } else {
+                    std::hint::spin_loop();
+                }
+            }
+            if consistent && copy.pid != 0 && alive(h, i) {
+                each(&copy);
+            }
+        }
+    }
+}
+
+/// Writes the current request's fields into the slot.
+pub struct RequestFields<'a>(&'a mut SlotData);
+
+impl RequestFields<'_> {
+    pub fn set(
+        &mut self,
+        method: Option<&[u8]>,
+        uri: Option<&[u8]>,
+        query: Option<&[u8]>,
+        script: Option<&[u8]>,
+        user: Option<&[u8]>,
+        content_length: i64,
+    ) {
+        self.0.method.set(method);
+        self.0.uri.set(uri);
+        self.0.query.set(query);
+        self.0.script.set(script);
+        self.0.user.set(user);
+        self.0.content_length = content_length;
+    }
+}
+
+fn board() -> Option<*mut Header> {
+    let h = BOARD.load(Ordering::Acquire);
+    (!h.is_null()).then_some(h)
+}
+
+fn header(h: *mut Header) -> &'static Header {
+    // SAFETY: a live mapping (unmapped only at module shutdown); the
+    // header's counters are atomics, read and written through shared refs.
+    unsafe { &*h }
+}
+
+/// Whether slot `i`'s owner is alive: the TID in its robust mutex's word.
+fn alive(h: *mut Header, i: usize) -> bool {
+    // SAFETY: the first field of glibc's pthread_mutex_t is the futex word
+    // (`__data.__lock`), which the kernel's robust-futex ABI reads and
+    // writes; an atomic load of it is what the kernel and glibc do.
+    let word = unsafe { &*std::ptr::addr_of!((*h).locks[i]).cast::<AtomicU32>() };
+    word.load(Ordering::Acquire) & FUTEX_TID_MASK != 0
+}
+
+/// Copies a slot that another process may be writing: byte copies through
+/// raw pointers, judged afterwards by the sequence counter.
+///
+/// # Safety
+/// `slot` is a slot of the mapping.
+unsafe fn read_slot(slot: &Slot, out: &mut SlotData) {
+    let src = std::ptr::addr_of!(slot.data);
+    // The fixed part, then only the used bytes of each field.
+    out.pid = std::ptr::read_volatile(std::ptr::addr_of!((*src).pid));
+    out.stage = std::ptr::read_volatile(std::ptr::addr_of!((*src).stage));
+    out.requests = std::ptr::read_volatile(std::ptr::addr_of!((*src).requests));
+    out.start_epoch = std::ptr::read_volatile(std::ptr::addr_of!((*src).start_epoch));
+    out.accepted_us = std::ptr::read_volatile(std::ptr::addr_of!((*src).accepted_us));
+    out.duration_us = std::ptr::read_volatile(std::ptr::addr_of!((*src).duration_us));
+    out.content_length = std::ptr::read_volatile(std::ptr::addr_of!((*src).content_length));
+    out.last_cpu_percent = std::ptr::read_volatile(std::ptr::addr_of!((*src).last_cpu_percent));
+    out.last_memory = std::ptr::read_volatile(std::ptr::addr_of!((*src).last_memory));
+    copy_field(std::ptr::addr_of!((*src).method), &mut out.method);
+    copy_field(std::ptr::addr_of!((*src).uri), &mut out.uri);
+    copy_field(std::ptr::addr_of!((*src).query), &mut out.query);
+    copy_field(std::ptr::addr_of!((*src).script), &mut out.script);
+    copy_field(std::ptr::addr_of!((*src).user), &mut out.user);
+}
+
+unsafe fn copy_field<const N: usize>(src: *const Field<N>, out: &mut Field<N>) {
+    let len = usize::from(std::ptr::read_volatile(std::ptr::addr_of!((*src).len))).min(N);
+    std::ptr::copy_nonoverlapping(std::ptr::addr_of!((*src).bytes).cast::<u8>(), out.bytes.as_mut_ptr(), len);
+    out.len = len as u16;
+}
+
+/// Runs `change` on this thread's slot under its sequence counter.
+fn write(change: impl FnOnce(&mut SlotData)) {
+    let (Some(h), Some(i)) = (board(), MINE.with(Cell::get)) else { return };
+    // SAFETY: only the owner writes its slot; readers judge their copy by
+    // the counter, odd while this runs.
+    unsafe {
+        let slot = std::ptr::addr_of_mut!((*h).slots[i]);
+        let seq = &(*slot).seq;
+        seq.fetch_add(1, Ordering::Relaxed);
+        fence(Ordering::Release);
+        change(&mut *std::ptr::addr_of_mut!((*slot).data));
+        seq.fetch_add(1, Ordering::Release);
+    }
+}
+
+fn register_fork_handler() {
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    REGISTERED.call_once(|| {
+        // SAFETY: a child handler that only touches our own state. glibc
+        // ties the handler to this library and drops it if it is unloaded.
+        unsafe {
+            libc::pthread_atfork(None, None, Some(after_fork_in_child));
+        }
+    });
+}
+
+/// In every child forked by any process holding the library: the slot the
+/// parent owned is not the child's; a direct child of the process that
+/// mapped the board is a new worker and takes its slot now, so it is
+/// listed (Idle, 0 requests) before its first request, as php-fpm lists a
+/// fresh child.
+extern "C" fn after_fork_in_child() {
+    let _ = std::panic::catch_unwind(|| {
+        MINE.with(|m| m.set(None));
+        let Some(h) = board() else { return };
+        // SAFETY: getppid/getpid/time cannot fail.
+        let (parent, pid, now) = unsafe { (libc::getppid(), libc::getpid(), libc::time(std::ptr::null_mut())) };
+        if parent == header(h).root_pid.load(Ordering::Relaxed) {
+            Scoreboard::join(&Fresh { pid, start_epoch: now as i64 });
+        }
+    });
+}
+
+/// CLOCK_MONOTONIC in µs: the same clock in every process, for durations.
+pub fn monotonic_us() -> u64 {
+    // SAFETY: clock_gettime fills a timespec (vDSO, no system call).
+    unsafe {
+        let mut ts: libc::timespec = std::mem::zeroed();
+        libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts);
+        ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The board is process-wide: the tests that use it run one at a time.
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn pids() -> Vec<(i32, u8, u64)> {
+        let mut out = Vec::new();
+        Scoreboard::workers(|d| out.push((d.pid, d.stage, d.requests)));
+        out
+    }
+
+    fn fork_worker(then: impl FnOnce()) -> i32 {
+        // SAFETY: the child only runs `then` and _exit; cargo's test threads
+        // are not touched in it.
+        unsafe {
+            match libc::fork() {
+                0 => {
+                    then();
+                    libc::_exit(0);
+                }
+                pid => pid,
+            }
+        }
+    }
+
+    fn wait_until(what: &str, cond: impl Fn() -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !cond() {
+            assert!(std::time::Instant::now() < deadline, "{what}");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn children_are_listed_before_a_request_and_dead_ones_never() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        assert!(Scoreboard::create(1_700_000_000));
+        // Two fresh workers that wait; the fork handler lists them.
+        let a = fork_worker(|| unsafe {
+            libc::pause();
+        });
+        let b = fork_worker(|| {
+            Scoreboard::request_started(monotonic_us(), |f| f.set(Some(b"GET"), Some(b"/x"), None, None, None, 0));
+            unsafe { libc::pause() };
+        });
+        wait_until("both listed", || {
+            let p = pids();
+            p.iter().any(|w| w.0 == a && w.1 == Stage::Idle as u8 && w.2 == 0)
+                && p.iter().any(|w| w.0 == b && w.1 == Stage::Running as u8 && w.2 == 1)
+        });
+        assert!(!Scoreboard::owns_slot(), "the parent (not serving) owns no slot");
+        // SIGKILL b: gone from the next read even as a zombie (not reaped yet).
+        unsafe { libc::kill(b, libc::SIGKILL) };
+        wait_until("killed worker dropped", || !pids().iter().any(|w| w.0 == b));
+        let mut st = 0;
+        assert_eq!(unsafe { libc::waitpid(b, &mut st, libc::WNOHANG) }, b, "it was a zombie until now");
+        assert_eq!(Scoreboard::counters().unwrap().accepted, 1, "its request stays counted");
+        // A replacement takes the freed slot and starts fresh.
+        let c = fork_worker(|| unsafe {
+            libc::pause();
+        });
+        wait_until("replacement listed", || pids().iter().any(|w| w.0 == c && w.2 == 0));
+        assert_eq!(pids().len(), 2);
+        for pid in [a, c] {
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, &mut st, 0);
+            }
+        }
+        assert!(pids().is_empty());
+        Scoreboard::destroy();
+    }
+
+    #[test]
+    fn a_grandchild_is_not_a_worker_and_does_not_write_its_parents_slot() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        assert!(Scoreboard::create(1_700_000_000));
+        let mut fds = [0; 2];
+        unsafe { libc::pipe(fds.as_mut_ptr()) };
+        let (r, w) = (fds[0], fds[1]);
+        let worker = fork_worker(|| {
+            assert!(Scoreboard::owns_slot());
+            let grandchild = fork_worker(|| {
+                let owns = Scoreboard::owns_slot();
+                Scoreboard::request_started(0, |f| f.set(Some(b"POST"), None, None, None, None, 0));
+                unsafe { libc::write(w, [u8::from(owns)].as_ptr().cast(), 1) };
+            });
+            let mut st = 0;
+            unsafe { libc::waitpid(grandchild, &mut st, 0) };
+            unsafe { libc::pause() };
+        });
+        let mut owned = [9u8];
+        unsafe { libc::read(r, owned.as_mut_ptr().cast(), 1) };
+        assert_eq!(owned[0], 0, "the grandchild inherited no slot");
+        wait_until("worker listed", || pids().iter().any(|p| p.0 == worker));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(pids(), vec![(worker, Stage::Idle as u8, 0)]);
+        assert_eq!(Scoreboard::counters().unwrap().accepted, 0);
+        let mut st = 0;
+        unsafe {
+            libc::kill(worker, libc::SIGKILL);
+            libc::waitpid(worker, &mut st, 0);
+            libc::close(r);
+            libc::close(w);
+        }
+        Scoreboard::destroy();
+    }
+
+    /// bench/pool_status.py runs this (`--ignored`): what a worker adds to
+    /// each request with the scoreboard on, request start and end (FPM's
+    /// CPU clock `times()` twice, the shared clock, the counters, the
+    /// slot's fields).
+    #[test]
+    #[ignore]
+    fn bench_request_cost() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        assert!(Scoreboard::create(1_700_000_000));
+        assert!(Scoreboard::join(&Fresh { pid: 1, start_epoch: 0 }));
+        let median_ns = |cycle: &dyn Fn()| {
+            let mut rounds = Vec::new();
+            for _ in 0..15 {
+                let t = std::time::Instant::now();
+                for _ in 0..100_000 {
+                    cycle();
+                }
+                rounds.push(t.elapsed().as_nanos() as f64 / 100_000.0);
+            }
+            rounds.sort_by(f64::total_cmp);
+            rounds[7]
+        };
+        let bookkeeping = || {
+            Scoreboard::request_started(monotonic_us(), |f| {
+                f.set(Some(b"GET"), Some(b"/index.php"), Some(b"page=2&sort=name"), Some(b"/var/www/html/index.php"), None, 0)
+            });
+            Scoreboard::request_ended(monotonic_us(), 0.0, 2_097_152);
+        };
+        let with_cpu = || {
+            bookkeeping();
+            std::hint::black_box(crate::ffi::os::request_cpu_us());
+        };
+        println!("scoreboard request cost: {:.0} ns per request (median of 15 x 100000)", median_ns(&bookkeeping));
+        println!("scoreboard request cost with the CPU clock (one times() per request, for last-request-cpu): {:.0} ns per request (median of 15 x 100000)", median_ns(&with_cpu));
+        Scoreboard::leave();
+        Scoreboard::destroy();
+    }
+
+    #[test]
+    fn reading_256_workers() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        assert!(Scoreboard::create(1_700_000_000));
+        let kids: Vec<i32> = (0..256)
+            .map(|_| {
+                fork_worker(|| {
+                    Scoreboard::request_started(monotonic_us(), |f| {
+                        f.set(Some(b"GET"), Some(b"/index.php"), Some(b"a=1"), Some(b"/srv/index.php"), None, 0)
+                    });
+                    unsafe { libc::pause() };
+                })
+            })
+            .collect();
+        wait_until("all listed", || pids().iter().filter(|p| p.2 == 1).count() == 256);
+        let mut best = u128::MAX;
+        for _ in 0..20 {
+            let t = std::time::Instant::now();
+            let mut n = 0;
+            Scoreboard::workers(|d| n += d.uri.get().len());
+            best = best.min(t.elapsed().as_nanos());
+            assert_eq!(n, 256 * 10);
+        }
+        eprintln!("scoreboard: reading 256 workers took {} µs (best of 20)", best / 1000);
+        for pid in kids {
+            let mut st = 0;
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, &mut st, 0);
+            }
+        }
+        Scoreboard::destroy();
+    }
+}

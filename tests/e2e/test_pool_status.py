@@ -1,0 +1,217 @@
+"""The whole pool's status against php-fpm's under the same load (DESIGN 5,
+issue 18): php-fpm with pm = static and N workers, and each server whose
+workers share one PHP start-up with N workers (Apache prefork with N fixed
+children, php -S with its first process and N-1 workers, php-cgi with
+PHP_FCGI_CHILDREN=N behind nginx and spawned by lighttpd). While one worker
+sleeps in a request and another sleeps after fastcgi_finish_request(), a
+status read from another request must give what php-fpm gives; a worker
+killed with SIGKILL must disappear, its requests stay counted, and its
+replacement must be listed as a fresh worker. php-fpm's status page
+(pm.status_path) in every format is compared with fpm_status_page()'s."""
+
+import json
+import os
+import re
+import signal
+import threading
+import time
+import urllib.request
+from collections import Counter
+
+import pytest
+
+from servers import Apache, BuiltinServer, Lighttpd, Nginx
+from test_status import shape_mismatches
+
+N = 4
+STATUS_ON = {"fpm_compat.status": 1}
+SLEEP_MS = 4000
+# Apache prefork with exactly N children: never more (ServerLimit) nor fewer.
+FIXED_CHILDREN = f"ServerLimit {N}\nMaxRequestWorkers {N}"
+SERVERS = {
+    "apache mod_php": lambda: Apache("mod_php", workers=N, ini=STATUS_ON, extra_conf=FIXED_CHILDREN),
+    # php -S: the first process serves too, as one more worker.
+    "php -S": lambda: BuiltinServer(workers=N - 1, ini=STATUS_ON),
+    "nginx + php-cgi -b": lambda: Nginx("php-cgi", children=N, ini=STATUS_ON),
+    "lighttpd + php-cgi": lambda: Lighttpd(workers=N, ini=STATUS_ON),
+}
+PAGES = ["", "full", "json", "json&full", "xml", "xml&full", "html", "html&full", "openmetrics", "openmetrics&full"]
+# What a status page's values may differ in between two pools; the rest
+# (names, order, punctuation, which fields are numbers) must be equal.
+VARYING = {
+    "text": (re.compile(r"^((?:state|request method|request URI|user|script|start time): +).*$", re.M), r"\1V"),
+    "json": (re.compile(r'("(?:state|request method|request uri|user|script)":)"[^"]*"'), r'\1"V"'),
+    "xml": (re.compile(r"(<(state|request-method|request-uri|user|script)>)[^<]*(</\2>)"), r"\1V\3"),
+}
+
+
+def get(server, path, timeout=15):
+    with urllib.request.urlopen(server.url(path), timeout=timeout) as resp:
+        return resp.status, resp.headers, resp.read()
+
+
+def status(server):
+    return json.loads(get(server, "status.php")[2])
+
+
+class Load:
+    """One worker sleeping in a request, one sleeping after finishing."""
+
+    def __init__(self, server):
+        self.threads = [threading.Thread(target=get, args=(server, f"pool_sleep.php?ms={SLEEP_MS}{q}", 30))
+                        for q in ("", "&finish")]
+        for t in self.threads:
+            t.start()
+
+    def wait(self):
+        for t in self.threads:
+            t.join()
+
+
+def scenario(server):
+    """The same requests, in the same order, on any server; `sent` counts
+    the requests PHP saw."""
+    time.sleep(1.2)  # php-fpm counts idle/active once a second
+    seen = {}
+    load = Load(server)
+    sent = 2
+    time.sleep(0.8)
+    seen["busy"] = status(server)
+    sent += 1
+    seen["sent_busy"] = sent
+    seen["pages"] = {}
+    for q in PAGES:
+        code, headers, body = get(server, f"fpm-status.php?{q}")
+        sent += 1
+        seen["pages"][q] = (code, headers.get("Content-Type"), headers.get("Expires"),
+                            headers.get("Cache-Control"), body.decode(errors="replace"))
+    load.wait()
+    time.sleep(0.3)  # the sleeper's request ends after its client has its response
+    [victim] = [p for p in seen["busy"]["status"]["procs"]
+                if p["state"] == "Running" and p["query-string"] == f"ms={SLEEP_MS}"]
+    seen["victim"] = victim
+    os.kill(victim["pid"], signal.SIGKILL)
+    time.sleep(1.5)  # php-fpm (and Apache) replace a dead child within a second
+    deadline = time.monotonic() + 10
+    while True:
+        after = status(server)
+        sent += 1
+        fresh = [p for p in after["status"]["procs"] if p["pid"] not in pids(seen["busy"])]
+        if fresh or time.monotonic() > deadline or isinstance(server, BuiltinServer):
+            break
+        time.sleep(0.3)
+    seen["after"], seen["sent_after"] = after, sent
+    return seen
+
+
+def pids(report):
+    return {p["pid"] for p in report["status"]["procs"]}
+
+
+def states(report):
+    return Counter(p["state"] for p in report["status"]["procs"])
+
+
+@pytest.fixture(scope="module")
+def fpm():
+    server = Nginx("php-fpm", children=N)
+    # The page at the same path as ours: php-fpm answers it before any script.
+    server.fpm_pool_conf = "pm.status_path = /fpm-status.php"
+    with server:
+        yield {"label": "php-fpm", "docroot": str(server.docroot), **scenario(server)}
+
+
+@pytest.fixture(scope="module", params=list(SERVERS))
+def ours(request):
+    with SERVERS[request.param]() as server:
+        seen = scenario(server)
+        yield {"label": request.param, "docroot": str(server.docroot), "logs": server.logs(), **seen}
+
+
+def summary(seen):
+    s = seen["busy"]["status"]
+    return {k: s[k] for k in ("total-processes", "active-processes", "idle-processes", "accepted-conn",
+                              "max-active-processes")} | {"states": dict(sorted(states(seen["busy"]).items()))}
+
+
+def test_pool_under_load_as_php_fpm(fpm, ours):
+    print(f"\n{'php-fpm':>20}: {summary(fpm)}\n{ours['label']:>20}: {summary(ours)}")
+    assert "fpm_compat:" not in ours["logs"] and "PHP Warning" not in ours["logs"], ours["logs"]
+    for seen in (fpm, ours):
+        s = seen["busy"]["status"]
+        assert (s["total-processes"], s["active-processes"], s["idle-processes"]) == (N, 3, N - 3), seen["label"]
+        assert states(seen["busy"]) == Counter({"Running": 2, "Finishing": 1, "Idle": N - 3}), seen["label"]
+        assert len(s["procs"]) == N
+        assert s["max-active-processes"] >= 3
+    assert shape_mismatches(ours["busy"]["shape"], fpm["busy"]["shape"]) == []
+    # Every request counted, the reader included. php-fpm also counts the
+    # test harness's readiness probe: a connection that sent no request.
+    assert ours["busy"]["status"]["accepted-conn"] == ours["sent_busy"]
+    assert fpm["busy"]["status"]["accepted-conn"] == fpm["sent_busy"] + 1
+
+
+def test_the_reader_and_the_sleepers_as_php_fpm(fpm, ours):
+    for seen in (fpm, ours):
+        procs = seen["busy"]["status"]["procs"]
+        [reader] = [p for p in procs if p["pid"] == seen["busy"]["pid"]]
+        assert (reader["state"], reader["request-uri"]) == ("Running", "/status.php")
+        [finished] = [p for p in procs if p["state"] == "Finishing"]
+        assert finished["query-string"] == f"ms={SLEEP_MS}&finish"
+        for p in (reader, finished, seen["victim"]):
+            assert (p["last-request-cpu"], p["last-request-memory"]) == (0, 0), "FPM shows them for idle workers only"
+            assert p["request-duration"] >= (500_000 if p is not reader else 0)
+
+
+def test_killed_worker_gone_its_requests_counted_its_replacement_fresh(fpm, ours):
+    for seen in (fpm, ours):
+        after = seen["after"]["status"]
+        assert seen["victim"]["pid"] not in pids(seen["after"]), seen["label"]
+        # The pool keeps what the dead worker served.
+        assert after["accepted-conn"] == seen["sent_after"] + (1 if seen is fpm else 0), seen["label"]
+        fresh = [p for p in after["procs"] if p["pid"] not in pids(seen["busy"])]
+        if ours["label"] == "php -S" and seen is ours:
+            # php -S does not replace a dead worker: the pool is one smaller.
+            assert fresh == [] and after["total-processes"] == N - 1
+            continue
+        assert after["total-processes"] == N, seen["label"]
+        [new] = fresh
+        # As php-fpm lists a fresh child: idle, nothing served yet (unless it
+        # is the one that answered this read).
+        if new["pid"] == seen["after"]["pid"]:
+            assert (new["state"], new["requests"]) == ("Running", 1)
+        else:
+            assert (new["state"], new["requests"], new["request-method"], new["script"]) == ("Idle", 0, "-", "-")
+
+
+def normalized(q, seen, pool):
+    code, ctype, expires, cache, body = seen["pages"][q]
+    body = body.replace(seen["docroot"], "DOCROOT")
+    body = re.sub(rf"(?<![\w.-]){re.escape(pool)}(?![\w.-])", "POOL", body)
+    kind = "json" if "json" in q else "xml" if "xml" in q else "html" if "html" in q else "text"
+    if kind == "html":
+        # Per-process rows: the cells of the varying fields, by position.
+        def row(m):
+            cells = re.findall(r"<td>(.*?)</td>", m.group(0))
+            for i in (1, 2, 6, 7, 9, 10):
+                cells[i] = "V"
+            return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+        body = re.sub(r"<tr>(<td>.*?</td>){13}</tr>", row, body)
+        body = re.sub(r"<tr><th>start time</th><td>[^<]*</td>", "<tr><th>start time</th><td>V</td>", body)
+    else:
+        pattern, replacement = VARYING[kind]
+        body = pattern.sub(replacement, body)
+    body = re.sub(r"\d+", "N", body)
+    return code, ctype, expires, cache, body
+
+
+@pytest.mark.parametrize("q", PAGES)
+def test_status_page_as_php_fpm(fpm, ours, q):
+    reference = normalized(q, fpm, fpm["busy"]["status"]["pool"])
+    mine = normalized(q, ours, ours["busy"]["status"]["pool"])
+    assert reference[0] == 200 and reference[1] is not None
+    assert mine == reference, _debug_diff(reference[4], mine[4])
+
+
+def _debug_diff(a, b):
+    import difflib
+    return "\n".join(difflib.unified_diff(a.splitlines(), b.splitlines(), "php-fpm", "ours", lineterm=""))
