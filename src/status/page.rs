@@ -81,8 +81,8 @@ pub const HEADERS: [&str; 2] =
     ["Expires: Thu, 01 Jan 1970 00:00:00 GMT", "Cache-Control: no-cache, no-store, must-revalidate, max-age=0"];
 
 /// The pool's lines of the text and HTML pages, FPM's labels and order.
-fn summary(name: &str, start: &str, since: i64, accepted: u64, c: &super::Counts) -> [(&'static str, String); 14] {
-    [
+fn summary(name: &str, start: &str, since: i64, accepted: u64, c: &super::Counts, peak: Option<u64>) -> Vec<(&'static str, String)> {
+    let mut rows = vec![
         ("pool", name.to_string()),
         ("process manager", "static".into()),
         ("start time", start.to_string()),
@@ -97,7 +97,10 @@ fn summary(name: &str, start: &str, since: i64, accepted: u64, c: &super::Counts
         ("max active processes", c.max_active.to_string()),
         ("max children reached", "0".into()),
         ("slow requests", "0".into()),
-    ]
+    ];
+    // php-fpm 8.4+ adds the pool's memory peak after the slow requests.
+    rows.extend(peak.map(|p| ("memory peak", p.to_string())));
+    rows
 }
 
 /// The page. `local_time` formats a Unix time as FPM's text and HTML pages
@@ -112,22 +115,29 @@ pub fn render(pool: &Pool, format: Format, full: bool, local_time: &dyn Fn(i64) 
     let total = c.idle + c.active;
     let (name, pm, accepted) = (String::from_utf8_lossy(pool.name.as_bytes()), "static", pool.accepted);
     let start = time(pool.start_epoch);
+    let peak = pool.layout.memory_peak.then_some(pool.memory_peak);
     let mut out = String::new();
     match format {
         Format::Html => {
             out += "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" \"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd\">\n\
                 <html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"en\" lang=\"en\">\n\
                 <head><title>PHP-FPM Status Page</title></head>\n<body>\n<table>\n";
-            for (k, v) in summary(&name, &start, since, accepted, &c) {
+            for (k, v) in summary(&name, &start, since, accepted, &c, peak) {
                 out += &format!("<tr><th>{k}</th><td>{v}</td></tr>\n");
             }
             out += "</table>\n";
         }
         Format::Xml => {
             out += &format!("<?xml version=\"1.0\" ?>\n<status>\n<pool>{name}</pool>\n<process-manager>{pm}</process-manager>\n<start-time>{start}</start-time>\n<start-since>{since}</start-since>\n<accepted-conn>{accepted}</accepted-conn>\n<listen-queue>0</listen-queue>\n<max-listen-queue>0</max-listen-queue>\n<listen-queue-len>0</listen-queue-len>\n<idle-processes>{}</idle-processes>\n<active-processes>{}</active-processes>\n<total-processes>{total}</total-processes>\n<max-active-processes>{}</max-active-processes>\n<max-children-reached>0</max-children-reached>\n<slow-requests>0</slow-requests>\n", c.idle, c.active, c.max_active);
+            if let Some(p) = peak {
+                out += &format!("<memory-peak>{p}</memory-peak>\n");
+            }
         }
         Format::Json => {
             out += &format!("{{\"pool\":\"{name}\",\"process manager\":\"{pm}\",\"start time\":{start},\"start since\":{since},\"accepted conn\":{accepted},\"listen queue\":0,\"max listen queue\":0,\"listen queue len\":0,\"idle processes\":{},\"active processes\":{},\"total processes\":{total},\"max active processes\":{},\"max children reached\":0,\"slow requests\":0", c.idle, c.active, c.max_active);
+            if let Some(p) = peak {
+                out += &format!(",\"memory peak\":{p}");
+            }
         }
         Format::OpenMetrics => {
             out += &format!("# HELP phpfpm_up Could pool {name} using a {pm} PM on PHP-FPM be reached?\n\
@@ -142,12 +152,16 @@ pub fn render(pool: &Pool, format: Format, full: bool, local_time: &dyn Fn(i64) 
 # HELP phpfpm_total_processes The number of idle + active processes.\n# TYPE phpfpm_total_processes gauge\nphpfpm_total_processes {total}\n\
 # HELP phpfpm_max_active_processes The maximum number of active processes since FPM has started.\n# TYPE phpfpm_max_active_processes counter\nphpfpm_max_active_processes {}\n\
 # HELP phpfpm_max_children_reached The number of times, the process limit has been reached, when pm tries to start more children (works only for pm 'dynamic' and 'ondemand').\n# TYPE phpfpm_max_children_reached counter\nphpfpm_max_children_reached 0\n\
-# HELP phpfpm_slow_requests The number of requests that exceeded your 'request_slowlog_timeout' value.\n# TYPE phpfpm_slow_requests counter\nphpfpm_slow_requests 0\n# EOF\n", c.idle, c.active, c.max_active);
+# HELP phpfpm_slow_requests The number of requests that exceeded your 'request_slowlog_timeout' value.\n# TYPE phpfpm_slow_requests counter\nphpfpm_slow_requests 0\n", c.idle, c.active, c.max_active);
+            if let Some(p) = peak {
+                out += &format!("# HELP phpfpm_memory_peak The memory usage peak since FPM has started.\n# TYPE phpfpm_memory_peak gauge\nphpfpm_memory_peak {p}\n");
+            }
+            out += "# EOF\n";
             // FPM's full part of this format is empty.
             return out.into_bytes();
         }
         Format::Text => {
-            for (k, v) in summary(&name, &start, since, accepted, &c) {
+            for (k, v) in summary(&name, &start, since, accepted, &c, peak) {
                 out += &format!("{:<22}{v}\n", format!("{k}:"));
             }
         }
@@ -411,6 +425,23 @@ max active processes: 2\nmax children reached: 0\nslow requests:        0\n"
         assert!(xml.ends_with("</processes>\n</status>"));
         assert!(page("html").ends_with("</table>\n</body></html>"));
         assert!(page("html&full").contains("<td>T1700000000</td>"));
+    }
+
+    #[test]
+    fn memory_peak_after_slow_requests_from_php_8_4() {
+        let mut p = pool();
+        p.layout = FpmLayout::of_php8(4);
+        p.memory_peak = 4_194_304;
+        let page = |q: &str| {
+            let (format, full) = choose(q.as_bytes());
+            String::from_utf8(render(&p, format, full, &|t| format!("T{t}"))).unwrap()
+        };
+        assert!(page("").ends_with("slow requests:        0\nmemory peak:          4194304\n"));
+        assert!(page("json").ends_with("\"slow requests\":0,\"memory peak\":4194304}"));
+        assert!(page("xml").contains("<slow-requests>0</slow-requests>\n<memory-peak>4194304</memory-peak>\n</status>"));
+        assert!(page("html").contains("<tr><th>memory peak</th><td>4194304</td></tr>\n</table>"));
+        assert!(page("openmetrics").ends_with("phpfpm_slow_requests 0\n# HELP phpfpm_memory_peak The memory usage peak since FPM has started.\n# TYPE phpfpm_memory_peak gauge\nphpfpm_memory_peak 4194304\n# EOF\n"));
+        assert!(!self::tests::page("").contains("memory peak"), "not before 8.4");
     }
 
     #[test]

@@ -62,6 +62,9 @@ class Load:
                         for q in ("", "&finish")]
         for t in self.threads:
             t.start()
+            # One after the other: a php -S worker that accepted two
+            # connections at once would serve them in turn.
+            time.sleep(0.3)
 
     def wait(self):
         for t in self.threads:
@@ -75,9 +78,16 @@ def scenario(server):
     seen = {}
     load = Load(server)
     sent = 2
-    time.sleep(0.8)
-    seen["busy"] = status(server)
-    sent += 1
+    time.sleep(0.5)
+    deadline = time.monotonic() + 2
+    while True:  # until both sleepers are in PHP (a loaded machine is slow)
+        seen["busy"] = status(server)
+        sent += 1
+        if states(seen["busy"])["Finishing"] == 1 and states(seen["busy"])["Running"] == 2:
+            break
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     seen["sent_busy"] = sent
     seen["pages"] = {}
     for q in PAGES:
