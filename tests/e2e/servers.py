@@ -511,10 +511,15 @@ def uwsgi_argv(server, plugins, sockets):
     """uWSGI with its PHP plugin, as Debian installs it: its PHP reads the
     embed SAPI's php.ini and conf.d (plus ours, PHP_INI_SCAN_DIR)."""
     found = uwsgi_php_version()
-    if found != PHP_VERSION:
+    why = None
+    if PHP_PREFIX:
+        why = f"uWSGI's PHP plugin links Debian's libphp{found or ''}, not the PHP built under {PHP_PREFIX}"
+    elif found != PHP_VERSION:
+        why = f"uWSGI's PHP plugin here runs PHP {found or 'nothing'} (uwsgi-plugin-php), not {PHP_VERSION}"
+    if why:
         import pytest
         server.work.cleanup()
-        pytest.skip(f"uWSGI's PHP plugin here runs PHP {found or 'nothing'} (uwsgi-plugin-php), not {PHP_VERSION}")
+        pytest.skip(why)
     return server.wrapper + [
         UWSGI, "--plugins", plugins, *sockets, "--php-docroot", str(server.docroot),
         "--master", "--processes", str(server.workers), "--die-on-term", "--uid", "www-data", "--gid", "www-data",
