@@ -182,20 +182,8 @@ impl PhpArray {
     pub fn set_static(&mut self, key: &'static str, value: StaticValue<'_>) {
         let zv = match value {
             StaticValue::Bytes(bytes) => string_zval(bytes),
-            StaticValue::Long(n) => {
-                // SAFETY: an all-zero zval is UNDEF; we set a long.
-                let mut zv: ffi::zval = unsafe { std::mem::zeroed() };
-                zv.value.lval = n;
-                zv.u1.type_info = ffi::IS_LONG;
-                zv
-            }
-            StaticValue::Double(x) => {
-                // SAFETY: as above.
-                let mut zv: ffi::zval = unsafe { std::mem::zeroed() };
-                zv.value.dval = x;
-                zv.u1.type_info = ffi::IS_DOUBLE;
-                zv
-            }
+            StaticValue::Long(n) => long_zval(n),
+            StaticValue::Double(x) => double_zval(x),
             StaticValue::Array(a) => a.into_zval(),
         };
         let mut zv = std::mem::ManuallyDrop::new(zv);
@@ -215,26 +203,6 @@ impl PhpArray {
             // interned string (with its hash) that it neither counts nor frees.
             unsafe { ffi::zend_hash_update(self.0, name, &mut *zv) };
         });
-    }
-
-    pub fn set_long(&mut self, key: &[u8], value: i64) {
-        // SAFETY: an all-zero zval is UNDEF; we set a long.
-        let mut zv: ffi::zval = unsafe { std::mem::zeroed() };
-        zv.value.lval = value;
-        zv.u1.type_info = ffi::IS_LONG;
-        self.update(key, zv);
-    }
-
-    pub fn set_double(&mut self, key: &[u8], value: f64) {
-        // SAFETY: as in set_long.
-        let mut zv: ffi::zval = unsafe { std::mem::zeroed() };
-        zv.value.dval = value;
-        zv.u1.type_info = ffi::IS_DOUBLE;
-        self.update(key, zv);
-    }
-
-    pub fn set_array(&mut self, key: &[u8], value: PhpArray) {
-        self.update(key, value.into_zval());
     }
 
     /// `$array[] = $value`.
@@ -458,6 +426,22 @@ impl Drop for PermanentString {
 
 /// `ZVAL_STRINGL`: empty and one-byte strings come back interned (shared,
 /// never freed), others new and owned by the zval.
+fn long_zval(n: i64) -> ffi::zval {
+    // SAFETY: an all-zero zval is UNDEF; we set a long.
+    let mut zv: ffi::zval = unsafe { std::mem::zeroed() };
+    zv.value.lval = n;
+    zv.u1.type_info = ffi::IS_LONG;
+    zv
+}
+
+fn double_zval(x: f64) -> ffi::zval {
+    // SAFETY: as in long_zval.
+    let mut zv: ffi::zval = unsafe { std::mem::zeroed() };
+    zv.value.dval = x;
+    zv.u1.type_info = ffi::IS_DOUBLE;
+    zv
+}
+
 fn string_zval(bytes: &[u8]) -> ffi::zval {
     // SAFETY: a non-persistent zend_string; the zval's type says whether it
     // holds a reference to release.
