@@ -48,19 +48,19 @@ fn open_descriptors() -> Vec<c_int> {
 /// (device, inode) of what a descriptor refers to: the same pipe, socket or
 /// file has the same identity in every copy of the descriptor.
 fn file_identity(fd: c_int) -> Option<(u64, u64)> {
-    // SAFETY: fstat on a descriptor number; a closed one just fails.
+    let st = fstat(fd)?;
+    let kind = st.st_mode & libc::S_IFMT;
+    // Only pipes and sockets keep a reader waiting for end-of-file; a
+    // file the script also opened for itself must stay as it is.
+    (kind == libc::S_IFIFO || kind == libc::S_IFSOCK).then_some((st.st_dev as u64, st.st_ino as u64))
+}
+
+fn fstat(fd: c_int) -> Option<libc::stat> {
+    // SAFETY: fstat on a descriptor number into a struct we own; a closed
+    // one just fails.
     unsafe {
         let mut st: libc::stat = std::mem::zeroed();
-        if libc::fstat(fd, &mut st) != 0 {
-            return None;
-        }
-        let kind = st.st_mode & libc::S_IFMT;
-        // Only pipes and sockets keep a reader waiting for end-of-file; a
-        // file the script also opened for itself must stay as it is.
-        if kind != libc::S_IFIFO && kind != libc::S_IFSOCK {
-            return None;
-        }
-        Some((st.st_dev as u64, st.st_ino as u64))
+        (libc::fstat(fd, &mut st) == 0).then_some(st)
     }
 }
 
@@ -120,11 +120,7 @@ pub fn shutdown_write(fd: c_int) -> bool {
 /// What `fd` refers to, as (device, inode); None if `fd` is not open. Two
 /// equal answers for one number mean it still refers to the same thing.
 pub fn identity(fd: c_int) -> Option<(u64, u64)> {
-    // SAFETY: fstat into a struct we own.
-    unsafe {
-        let mut st: libc::stat = std::mem::zeroed();
-        (libc::fstat(fd, &mut st) == 0).then_some((st.st_dev, st.st_ino))
-    }
+    fstat(fd).map(|st| (st.st_dev as u64, st.st_ino as u64))
 }
 
 /// Reads and drops whatever input is waiting on `fd`, without blocking.
