@@ -138,14 +138,14 @@ pub fn request_ended() {
     *lock(&LAST) = Some(last);
 }
 
-/// A poisoned lock only means a panic elsewhere while it was held; the plain
-/// data inside is still whole.
 /// `fpm_compat.status` is on in this request.
 pub fn status_enabled() -> bool {
     use crate::settings::{parse_switch, Directive};
     engine::ini_value(Directive::Status.name()).and_then(|v| parse_switch(&v)) == Some(true)
 }
 
+/// A poisoned lock only means a panic elsewhere while it was held; the plain
+/// data inside is still whole.
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
