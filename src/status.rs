@@ -310,6 +310,62 @@ pub fn cpu_percent(cpu_us: u64, wall_us: u64) -> f64 {
     }
 }
 
+/// How long a worker runs between two readings of its CPU clock: one
+/// clock tick at Linux's `USER_HZ` of 100, the resolution of `times()`.
+pub const CPU_CLOCK_WINDOW_US: u64 = 10_000;
+
+/// `last-request-cpu` without a system call per request. php-fpm reads the
+/// CPU clock (`times()`, clock ticks) at each request's start and end; a
+/// request shorter than a tick reads 0 or a whole tick, so its figure is
+/// noise, and the two system calls cost more than the rest of the pool's
+/// bookkeeping. Here the clock is read at a request's end only when a tick
+/// or more has passed since the last reading, and the figure is the CPU
+/// time since that reading over the requests' wall time since then: the
+/// last request's own share when it is that long (or the worker was idle
+/// before it), else the share of the worker's last requests together.
+/// A worker's clock is read at most 100 times a second, whatever its rate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CpuClock {
+    /// The CPU clock and the wall clock (µs) at the last reading.
+    read_at: Option<(u64, u64)>,
+    /// Wall time of the requests that ended since that reading.
+    busy_us: u64,
+    /// The share last measured, in percent.
+    share: f64,
+}
+
+impl CpuClock {
+    pub const fn new() -> Self {
+        CpuClock { read_at: None, busy_us: 0, share: 0.0 }
+    }
+
+    /// A request starts at `now_us`: a worker's first reading.
+    pub fn request_started(&mut self, now_us: u64, read_cpu_us: impl FnOnce() -> u64) {
+        if self.read_at.is_none() {
+            self.read_at = Some((read_cpu_us(), now_us));
+            self.busy_us = 0;
+        }
+    }
+
+    /// A request of `wall_us` ended at `now_us`: the share to show.
+    pub fn request_ended(&mut self, now_us: u64, wall_us: u64, read_cpu_us: impl FnOnce() -> u64) -> f64 {
+        self.busy_us = self.busy_us.saturating_add(wall_us);
+        let Some((cpu_then, then)) = self.read_at else { return self.share };
+        if now_us.saturating_sub(then) < CPU_CLOCK_WINDOW_US {
+            return self.share;
+        }
+        let cpu_now = read_cpu_us();
+        // A clock that went back belongs to a new process (a forked child
+        // inherits the parent's reading): that window measures nothing.
+        if cpu_now >= cpu_then {
+            self.share = cpu_percent(cpu_now - cpu_then, self.busy_us);
+        }
+        self.read_at = Some((cpu_now, now_us));
+        self.busy_us = 0;
+        self.share
+    }
+}
+
 /// When a process started, in clock ticks after boot: field 22 of
 /// `/proc/<pid>/stat`, counted after the command name, which may itself
 /// hold spaces and parentheses (hence the last ')').
@@ -557,6 +613,99 @@ mod tests {
         assert_eq!(cpu_percent(0, 0), 0.0);
         assert_eq!(cpu_percent(500, 1000), 50.0);
         assert_eq!(cpu_percent(3000, 1000), 300.0);
+    }
+
+    #[test]
+    fn cpu_clock_is_read_once_a_tick_and_shows_the_share_since() {
+        let reads = std::cell::Cell::new(0);
+        let clock = |cpu: u64| {
+            let reads = &reads;
+            move || {
+                reads.set(reads.get() + 1);
+                cpu
+            }
+        };
+        let mut c = CpuClock::new();
+        assert_eq!(c.request_ended(5_000, 5_000, clock(0)), 0.0, "no reading yet: nothing to show");
+        assert_eq!(reads.get(), 0);
+        c.request_started(10_000, clock(1_000));
+        assert_eq!(reads.get(), 1);
+        // 1 ms requests: the clock is not read again until a tick has passed.
+        for i in 1..10 {
+            c.request_started(10_000 + i * 1_000, clock(99));
+            assert_eq!(c.request_ended(10_000 + i * 1_000 + 900, 900, clock(99)), 0.0);
+        }
+        assert_eq!(reads.get(), 1);
+        // Ten requests of 900 µs of wall time, 4.5 ms of CPU in all: 50 %.
+        c.request_started(19_000, clock(99));
+        assert_eq!(c.request_ended(20_000, 900, clock(5_500)), 50.0);
+        assert_eq!(reads.get(), 2);
+        // The figure stays until the next reading.
+        assert_eq!(c.request_ended(21_000, 500, clock(0)), 50.0);
+        assert_eq!(reads.get(), 2);
+        // A long request after idle time: its own share (idle time uses no
+        // CPU and is not counted as wall time).
+        c.request_started(1_000_000, clock(0));
+        assert_eq!(c.request_ended(1_200_000, 200_000 - 500, clock(5_500 + 200_000)), 100.0);
+        assert_eq!(reads.get(), 3);
+    }
+
+    /// bench/pool_status.py runs this (`--ignored`): what a worker adds to
+    /// each request with the scoreboard on, as `live` does it: request
+    /// start and end in the slot (the shared clock, the counters, the
+    /// fields), then with the CPU clock, read at most once a tick; and what
+    /// one reading of the CPU clock costs (php-fpm reads it twice a request).
+    #[test]
+    #[ignore]
+    fn bench_request_cost() {
+        use crate::ffi::os::request_cpu_us;
+        use crate::ffi::scoreboard::{monotonic_us, Fresh, Scoreboard};
+        assert!(Scoreboard::create(1_700_000_000));
+        assert!(Scoreboard::join(&Fresh { pid: 1, start_epoch: 0 }));
+        let median_ns = |cycle: &mut dyn FnMut()| {
+            let mut rounds = Vec::new();
+            for _ in 0..15 {
+                let t = std::time::Instant::now();
+                for _ in 0..100_000 {
+                    cycle();
+                }
+                rounds.push(t.elapsed().as_nanos() as f64 / 100_000.0);
+            }
+            rounds.sort_by(f64::total_cmp);
+            rounds[7]
+        };
+        let request = |cpu: Option<&mut CpuClock>| {
+            let start = monotonic_us();
+            let mut cpu = cpu;
+            if let Some(c) = cpu.as_deref_mut() {
+                c.request_started(start, request_cpu_us);
+            }
+            Scoreboard::request_started(start, |f| {
+                f.set(Some(b"GET"), Some(b"/index.php"), Some(b"page=2&sort=name"), Some(b"/var/www/html/index.php"), None, 0)
+            });
+            let end = monotonic_us();
+            let share = cpu.map_or(0.0, |c| c.request_ended(end, end - start, request_cpu_us));
+            Scoreboard::request_ended(end, share, 2_097_152);
+        };
+        let plain = median_ns(&mut || request(None));
+        let mut clock = CpuClock::new();
+        let with_cpu = median_ns(&mut || request(Some(&mut clock)));
+        let reading = median_ns(&mut || {
+            std::hint::black_box(request_cpu_us());
+        });
+        println!("scoreboard request cost: {plain:.0} ns per request (median of 15 x 100000)");
+        println!("scoreboard request cost with the CPU clock read once a tick: {with_cpu:.0} ns per request (median of 15 x 100000)");
+        println!("one reading of the CPU clock: {reading:.0} ns (median of 15 x 100000)");
+        Scoreboard::leave();
+        Scoreboard::destroy();
+    }
+
+    #[test]
+    fn cpu_clock_of_a_forked_child_starts_again() {
+        let mut c = CpuClock::new();
+        c.request_started(0, || 90_000);
+        assert_eq!(c.request_ended(50_000, 50_000, || 40_000), 0.0, "the child's own clock is lower");
+        assert_eq!(c.request_ended(100_000, 50_000, || 65_000), 50.0);
     }
 
     #[test]

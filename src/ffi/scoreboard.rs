@@ -597,44 +597,6 @@ mod tests {
         Scoreboard::destroy();
     }
 
-    /// bench/pool_status.py runs this (`--ignored`): what a worker adds to
-    /// each request with the scoreboard on, request start and end (FPM's
-    /// CPU clock `times()` twice, the shared clock, the counters, the
-    /// slot's fields).
-    #[test]
-    #[ignore]
-    fn bench_request_cost() {
-        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-        assert!(Scoreboard::create(1_700_000_000));
-        assert!(Scoreboard::join(&Fresh { pid: 1, start_epoch: 0 }));
-        let median_ns = |cycle: &dyn Fn()| {
-            let mut rounds = Vec::new();
-            for _ in 0..15 {
-                let t = std::time::Instant::now();
-                for _ in 0..100_000 {
-                    cycle();
-                }
-                rounds.push(t.elapsed().as_nanos() as f64 / 100_000.0);
-            }
-            rounds.sort_by(f64::total_cmp);
-            rounds[7]
-        };
-        let bookkeeping = || {
-            Scoreboard::request_started(monotonic_us(), |f| {
-                f.set(Some(b"GET"), Some(b"/index.php"), Some(b"page=2&sort=name"), Some(b"/var/www/html/index.php"), None, 0)
-            });
-            Scoreboard::request_ended(monotonic_us(), 0.0, 2_097_152);
-        };
-        let with_cpu = || {
-            bookkeeping();
-            std::hint::black_box(crate::ffi::os::request_cpu_us());
-        };
-        println!("scoreboard request cost: {:.0} ns per request (median of 15 x 100000)", median_ns(&bookkeeping));
-        println!("scoreboard request cost with the CPU clock (one times() per request, for last-request-cpu): {:.0} ns per request (median of 15 x 100000)", median_ns(&with_cpu));
-        Scoreboard::leave();
-        Scoreboard::destroy();
-    }
-
     #[test]
     fn reading_256_workers() {
         let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

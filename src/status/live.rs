@@ -16,9 +16,9 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{FpmLayout, LastRequest, Pool, RequestInfo, SlotFigures, State, Worker};
+use super::{CpuClock, FpmLayout, LastRequest, Pool, RequestInfo, SlotFigures, State, Worker};
 use crate::ffi::scoreboard::{self, Fresh, Scoreboard, Stage};
 use crate::ffi::{engine, os};
 use crate::finish;
@@ -47,18 +47,18 @@ static START: Mutex<Option<(i32, i64)>> = Mutex::new(None);
 
 #[derive(Clone, Copy)]
 struct RequestClock {
-    started: Instant,
-    /// CPU time at the start, taken only while `fpm_compat.status` is on:
-    /// two getrusage() calls per request are a measurable share of a fast
-    /// request, and with status off nobody can read the figure.
-    cpu_us: Option<u64>,
+    /// CLOCK_MONOTONIC at the start, in µs.
+    started_us: u64,
+    /// Whether the request's CPU share is measured: only while
+    /// `fpm_compat.status` is on (with it off nobody can read the figure).
+    measured: bool,
 }
 
 thread_local! {
     static CURRENT: Cell<Option<RequestClock>> = const { Cell::new(None) };
-    /// The pool's workers: the CPU clock when this thread's last request
-    /// ended.
-    static CPU_AT_LAST_END: Cell<Option<u64>> = const { Cell::new(None) };
+    /// This thread's CPU clock (a thread runs one request at a time; under
+    /// ZTS the clock is the thread's own).
+    static CPU: Cell<CpuClock> = const { Cell::new(CpuClock::new()) };
 }
 
 /// MINIT: maps the pool's scoreboard where this process will fork the
@@ -83,27 +83,30 @@ pub fn module_ended() {
 /// RINIT: one more request accepted; its clocks start.
 pub fn request_started() {
     REQUESTS.fetch_add(1, Ordering::Relaxed);
-    if Scoreboard::exists() {
-        pool_request_started();
-        return;
+    let now_us = scoreboard::monotonic_us();
+    let pool = Scoreboard::exists();
+    let measured = pool || status_enabled();
+    if measured {
+        CPU.with(|c| {
+            let mut clock = c.get();
+            clock.request_started(now_us, os::request_cpu_us);
+            c.set(clock);
+        });
     }
-    let cpu_us = status_enabled().then(os::cpu_time_us);
-    CURRENT.with(|c| c.set(Some(RequestClock { started: Instant::now(), cpu_us })));
+    CURRENT.with(|c| c.set(Some(RequestClock { started_us: now_us, measured })));
+    if pool {
+        pool_request_started(now_us);
+    }
 }
 
-fn pool_request_started() {
+fn pool_request_started(now_us: u64) {
     // A worker no fork handler saw (the parent of `apache2 -X`, a thread
     // under ZTS) joins at its first request.
     if !Scoreboard::owns_slot() {
         Scoreboard::join(&Fresh { pid: std::process::id() as i32, start_epoch: now_epoch() });
     }
-    // The CPU clock is a system call (about 1 µs on a loaded VM): read once
-    // per request, at its end; this request's count starts where the last
-    // one's ended (a worker waiting for its next request uses no CPU).
-    let cpu_us = CPU_AT_LAST_END.with(Cell::get).unwrap_or_else(os::request_cpu_us);
-    CURRENT.with(|c| c.set(Some(RequestClock { started: Instant::now(), cpu_us: Some(cpu_us) })));
     engine::with_request_fields(|r| {
-        Scoreboard::request_started(scoreboard::monotonic_us(), |slot| {
+        Scoreboard::request_started(now_us, |slot| {
             // Without its query string before the slot cuts it (php -S hands
             // PHP the whole target).
             let uri = r.uri.map(|u| super::uri_without_query(u, r.query_string));
@@ -119,19 +122,17 @@ pub fn finishing() {
 
 /// RSHUTDOWN: what the request cost, as FPM records it when a request ends.
 pub fn request_ended() {
-    let pool = Scoreboard::exists();
-    let Some(RequestClock { started, cpu_us: Some(cpu_at_start) }) = CURRENT.with(Cell::take) else { return };
-    let wall_us = micros(started.elapsed().as_micros());
-    let cpu_now = if pool { os::request_cpu_us() } else { os::cpu_time_us() };
-    if pool {
-        CPU_AT_LAST_END.with(|c| c.set(Some(cpu_now)));
-    }
-    let last = LastRequest {
-        cpu_percent: super::cpu_percent(cpu_now.saturating_sub(cpu_at_start), wall_us),
-        memory: engine::memory_peak_usage_real(),
-    };
-    if pool {
-        Scoreboard::request_ended(scoreboard::monotonic_us(), last.cpu_percent, last.memory);
+    let Some(RequestClock { started_us, measured: true }) = CURRENT.with(Cell::take) else { return };
+    let now_us = scoreboard::monotonic_us();
+    let cpu_percent = CPU.with(|c| {
+        let mut clock = c.get();
+        let share = clock.request_ended(now_us, now_us.saturating_sub(started_us), os::request_cpu_us);
+        c.set(clock);
+        share
+    });
+    let last = LastRequest { cpu_percent, memory: engine::memory_peak_usage_real() };
+    if Scoreboard::exists() {
+        Scoreboard::request_ended(now_us, last.cpu_percent, last.memory);
         return;
     }
     PEAK.fetch_max(last.memory, Ordering::Relaxed);
@@ -202,7 +203,7 @@ fn whole_pool(name: &str, c: scoreboard::Counters) -> Pool {
 
 fn pool_of_one(pool: &str) -> Pool {
     let last = *lock(&LAST);
-    let duration = CURRENT.with(Cell::get).map_or(0, |c| micros(c.started.elapsed().as_micros()));
+    let duration = CURRENT.with(Cell::get).map_or(0, |c| scoreboard::monotonic_us().saturating_sub(c.started_us));
     let start_epoch = process_start_epoch();
     let requests = REQUESTS.load(Ordering::Relaxed);
     Pool {
@@ -225,10 +226,6 @@ fn pool_of_one(pool: &str) -> Pool {
         }],
         layout: FpmLayout::of_php8(PHP_MINOR),
     }
-}
-
-fn micros(us: u128) -> u64 {
-    u64::try_from(us).unwrap_or(u64::MAX)
 }
 
 fn now_epoch() -> i64 {

@@ -26,6 +26,7 @@ from test_status import shape_mismatches
 N = 4
 STATUS_ON = {"fpm_compat.status": 1}
 SLEEP_MS = 4000
+BURN_MS = 300
 # Apache prefork with exactly N children: never more (ServerLimit) nor fewer.
 FIXED_CHILDREN = f"ServerLimit {N}\nMaxRequestWorkers {N}"
 SERVERS = {
@@ -111,7 +112,24 @@ def scenario(server):
             break
         time.sleep(0.3)
     seen["after"], seen["sent_after"] = after, sent
+    seen["cpu"] = cpu_scenario(server)
     return seen
+
+
+def cpu_scenario(server):
+    """A reader that waits while one worker burns CPU and another sleeps,
+    each for BURN_MS, then reads the pool: both are idle by then and show
+    their last request's CPU share."""
+    result = {}
+    reader = threading.Thread(target=lambda: result.update(
+        report=json.loads(get(server, f"status.php?sleep={(BURN_MS + 700) * 1000}", 30)[2])))
+    reader.start()
+    time.sleep(0.3)
+    for q in (f"burn={BURN_MS}", f"ms={BURN_MS}&nap"):
+        threading.Thread(target=get, args=(server, f"pool_sleep.php?{q}", 30)).start()
+        time.sleep(0.1)
+    reader.join()
+    return result["report"]
 
 
 def pids(report):
@@ -191,6 +209,20 @@ def test_killed_worker_gone_its_requests_counted_its_replacement_fresh(fpm, ours
             assert (new["state"], new["requests"]) == ("Running", 1)
         else:
             assert (new["state"], new["requests"], new["request-method"], new["script"]) == ("Idle", 0, "-", "-")
+
+
+def test_last_request_cpu_as_php_fpm(fpm, ours):
+    """FPM's CPU share of an idle worker's last request: about 100 for one
+    that kept the CPU busy, about 0 for one that slept (here the clock is
+    read once a tick, not twice a request: status.rs, CpuClock)."""
+    for seen in (fpm, ours):
+        procs = seen["cpu"]["status"]["procs"]
+        [burner] = [p for p in procs if p["query-string"] == f"burn={BURN_MS}"]
+        [sleeper] = [p for p in procs if p["query-string"] == f"ms={BURN_MS}&nap"]
+        assert burner["state"] == sleeper["state"] == "Idle", seen["label"]
+        assert 50 <= burner["last-request-cpu"] <= 150, (seen["label"], burner)
+        assert sleeper["last-request-cpu"] <= 30, (seen["label"], sleeper)
+        assert burner["request-duration"] >= BURN_MS * 1000
 
 
 def normalized(q, seen, pool):
