@@ -195,7 +195,7 @@ extern "C" fn get_status(execute_data: &mut ExecuteData, retval: &mut Zval) {
         match (status::live::status_enabled(), load_state()) {
             (true, Some(load)) => {
                 let snapshot = status::live::snapshot(&load.sapi);
-                array_of(&status::fields(&snapshot)).return_to(retval);
+                array::with_static_keys(|keys| array_of(&status::fields(&snapshot), keys)).return_to(retval);
             }
             _ => retval.set_bool(false),
         }
@@ -231,7 +231,7 @@ extern "C" fn status_page(execute_data: &mut ExecuteData, retval: &mut Zval) {
     });
 }
 
-fn array_of(fields: &status::Fields) -> PhpArray {
+fn array_of(fields: &status::Fields<'_>, keys: &mut array::StaticKeys<'_>) -> PhpArray {
     use array::StaticValue;
     let mut array = PhpArray::with_capacity(u32::try_from(fields.len()).unwrap_or(0));
     for (key, value) in fields {
@@ -242,12 +242,12 @@ fn array_of(fields: &status::Fields) -> PhpArray {
             Value::List(items) => {
                 let mut list = PhpArray::with_capacity(u32::try_from(items.len()).unwrap_or(0));
                 for item in items {
-                    list.push_array(array_of(item));
+                    list.push_array(array_of(item, keys));
                 }
                 StaticValue::Array(list)
             }
         };
-        array.set_static(key, value);
+        array.add_static(keys, key, value);
     }
     array
 }

@@ -28,19 +28,22 @@
 pub mod live;
 pub mod page;
 
-/// A value in the status array.
+use std::borrow::Cow;
+
+/// A value in the status array, borrowed from the [`Pool`] it describes
+/// where it can be (a pool of hundreds of workers is read in one call).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum Value<'a> {
     /// Bytes: request URIs and paths need not be UTF-8.
-    Str(Vec<u8>),
+    Str(Cow<'a, [u8]>),
     Int(i64),
     Float(f64),
     /// A list of arrays (`procs`).
-    List(Vec<Fields>),
+    List(Vec<Fields<'a>>),
 }
 
-/// An ordered array with string keys.
-pub type Fields = Vec<(&'static str, Value)>;
+/// An ordered array with string keys, each key once.
+pub type Fields<'a> = Vec<(&'static str, Value<'a>)>;
 
 /// FPM's request stages that this emulation can be in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,10 +187,10 @@ const USER_SIZE: usize = 32;
 
 /// `strlcpy(buf, value, size)` then read back as FPM does: at most
 /// `size - 1` bytes, up to the first NUL.
-fn scoreboard_field(value: Option<&[u8]>, size: usize) -> Vec<u8> {
+fn scoreboard_field(value: Option<&[u8]>, size: usize) -> &[u8] {
     let value = value.unwrap_or_default();
     let end = value.iter().position(|&b| b == 0).unwrap_or(value.len()).min(size - 1);
-    value[..end].to_vec()
+    &value[..end]
 }
 
 /// The request URI without its query string, as FPM holds it (FPM gets the
@@ -199,25 +202,25 @@ pub fn uri_without_query<'a>(uri: &'a [u8], query: Option<&[u8]>) -> &'a [u8] {
 }
 
 /// A scoreboard field that FPM shows as "-" when empty.
-fn dash_if_empty(value: Option<&[u8]>, size: usize) -> Value {
+fn dash_if_empty(value: Option<&[u8]>, size: usize) -> Value<'_> {
     let field = scoreboard_field(value, size);
-    Value::Str(if field.is_empty() { b"-".to_vec() } else { field })
+    Value::Str(Cow::Borrowed(if field.is_empty() { b"-" } else { field }))
 }
 
 /// A worker's `procs` entry, keys in FPM's order.
-fn proc_fields(w: &Worker, now_epoch: i64, layout: &FpmLayout) -> Fields {
+fn proc_fields<'a>(w: &'a Worker, now_epoch: i64, layout: &FpmLayout) -> Fields<'a> {
     let last = w.last.unwrap_or(LastRequest { cpu_percent: 0.0, memory: 0 });
     let uri = w.request.uri.as_deref().map(|u| uri_without_query(u, w.request.query_string.as_deref()));
     vec![
         ("pid", Value::Int(w.pid)),
-        ("state", Value::Str(w.state.name().as_bytes().to_vec())),
+        ("state", Value::Str(Cow::Borrowed(w.state.name().as_bytes()))),
         ("start-time", Value::Int(w.start_epoch)),
         ("start-since", Value::Int(now_epoch.saturating_sub(w.start_epoch))),
         ("requests", Value::Int(int(w.requests))),
         ("request-duration", Value::Int(int(w.request_duration_us))),
         ("request-method", dash_if_empty(w.request.method.as_deref(), METHOD_SIZE)),
-        ("request-uri", Value::Str(scoreboard_field(uri, layout.uri_size))),
-        ("query-string", Value::Str(scoreboard_field(w.request.query_string.as_deref(), layout.query_size))),
+        ("request-uri", Value::Str(Cow::Borrowed(scoreboard_field(uri, layout.uri_size)))),
+        ("query-string", Value::Str(Cow::Borrowed(scoreboard_field(w.request.query_string.as_deref(), layout.query_size)))),
         ("request-length", Value::Int(w.request.content_length)),
         ("user", dash_if_empty(w.request.auth_user.as_deref(), USER_SIZE)),
         ("script", dash_if_empty(w.request.script.as_deref(), layout.script_size)),
@@ -246,12 +249,12 @@ pub fn counts(p: &Pool) -> Counts {
 }
 
 /// The status array, keys in FPM's order.
-pub fn fields(p: &Pool) -> Fields {
+pub fn fields(p: &Pool) -> Fields<'_> {
     let c = counts(p);
     let mut pool = vec![
-        ("pool", Value::Str(p.name.as_bytes().to_vec())),
+        ("pool", Value::Str(Cow::Borrowed(p.name.as_bytes()))),
         // A fixed set of workers: FPM's word for that is static.
-        ("process-manager", Value::Str(b"static".to_vec())),
+        ("process-manager", Value::Str(Cow::Borrowed(b"static"))),
         ("start-time", Value::Int(p.start_epoch)),
         ("start-since", Value::Int(p.now_epoch.saturating_sub(p.start_epoch))),
         ("accepted-conn", Value::Int(int(p.accepted))),
@@ -416,24 +419,25 @@ mod tests {
         f.iter().map(|(k, _)| *k).collect()
     }
 
-    fn get<'a>(f: &'a Fields, key: &str) -> &'a Value {
+    fn get<'a>(f: &'a Fields<'a>, key: &str) -> &'a Value<'a> {
         &f.iter().find(|(k, _)| *k == key).unwrap().1
     }
 
-    fn proc_of(f: &Fields) -> &Fields {
+    fn proc_of<'a>(f: &'a Fields<'a>) -> &'a Fields<'a> {
         match get(f, "procs") {
             Value::List(procs) => &procs[0],
             other => panic!("procs is {other:?}"),
         }
     }
 
-    fn s(v: &str) -> Value {
-        Value::Str(v.as_bytes().to_vec())
+    fn s(v: &str) -> Value<'static> {
+        Value::Str(Cow::Owned(v.as_bytes().to_vec()))
     }
 
     #[test]
     fn keys_in_fpm_order() {
-        let f = fields(&sample());
+        let pool = sample();
+        let f = fields(&pool);
         assert_eq!(
             keys(&f),
             [
@@ -465,7 +469,8 @@ mod tests {
 
     #[test]
     fn values_of_a_running_request() {
-        let f = fields(&sample());
+        let pool = sample();
+        let f = fields(&pool);
         assert_eq!(get(&f, "pool"), &s("cli-server"));
         assert_eq!(get(&f, "start-since"), &Value::Int(42));
         assert_eq!(get(&f, "accepted-conn"), &Value::Int(3));
@@ -536,7 +541,9 @@ mod tests {
             let mut st = sample();
             st.workers[0].request.uri = Some(uri.as_bytes().to_vec());
             st.workers[0].request.query_string = Some(query.as_bytes().to_vec());
-            get(proc_of(&fields(&st)), "request-uri").clone()
+            let f = fields(&st);
+            let Value::Str(uri) = get(proc_of(&f), "request-uri") else { panic!("a string") };
+            s(std::str::from_utf8(uri).unwrap())
         };
         assert_eq!(with("/status.php?a=1&b=2", "a=1&b=2"), s("/status.php"));
         assert_eq!(with("/status.php", "a=1"), s("/status.php"));

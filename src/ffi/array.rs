@@ -176,10 +176,12 @@ impl PhpArray {
     }
 
     /// `$array[$key] = $value` for a key the extension names itself (the
-    /// status array's): made once per thread as a permanent interned
-    /// string with its hash, so a pool of hundreds of workers costs no key
-    /// allocation or hashing per entry. Never an integer-like key.
-    pub fn set_static(&mut self, key: &'static str, value: StaticValue<'_>) {
+    /// status array's), new in this array: the key is a permanent interned
+    /// string with its hash, made once per thread (`keys`), so a pool of
+    /// hundreds of workers costs no key allocation, hashing or look-up per
+    /// entry. Never an integer-like key; each key once per array (PHP's
+    /// debug build asserts it).
+    pub fn add_static(&mut self, keys: &mut StaticKeys<'_>, key: &'static str, value: StaticValue<'_>) {
         let zv = match value {
             StaticValue::Bytes(bytes) => string_zval(bytes),
             StaticValue::Long(n) => long_zval(n),
@@ -187,22 +189,9 @@ impl PhpArray {
             StaticValue::Array(a) => a.into_zval(),
         };
         let mut zv = std::mem::ManuallyDrop::new(zv);
-        STATIC_KEYS.with(|keys| {
-            let mut keys = keys.borrow_mut();
-            let ptr = key.as_ptr() as usize;
-            let name = match keys.iter().find(|(p, _)| *p == ptr) {
-                Some((_, name)) => name.0,
-                None => {
-                    let name = PermanentString::new(key.as_bytes());
-                    let raw = name.0;
-                    keys.push((ptr, name));
-                    raw
-                }
-            };
-            // SAFETY: the array takes the zval; the key is a permanent
-            // interned string (with its hash) that it neither counts nor frees.
-            unsafe { ffi::zend_hash_update(self.0, name, &mut *zv) };
-        });
+        // SAFETY: the array takes the zval; the key is a permanent interned
+        // string (with its hash) that it neither counts nor frees.
+        unsafe { ffi::zend_hash_add_new(self.0, keys.get(key), &mut *zv) };
     }
 
     /// `$array[] = $value`.
@@ -382,7 +371,7 @@ pub fn with_header_names<T>(f: impl FnOnce(&mut HeaderNames) -> T) -> T {
     })
 }
 
-/// A value for [`PhpArray::set_static`].
+/// A value for [`PhpArray::add_static`].
 pub enum StaticValue<'a> {
     Bytes(&'a [u8]),
     Long(i64),
@@ -391,8 +380,43 @@ pub enum StaticValue<'a> {
 }
 
 thread_local! {
-    /// Keys of [`PhpArray::set_static`], by the address of their text.
-    static STATIC_KEYS: std::cell::RefCell<Vec<(usize, PermanentString)>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Keys of [`PhpArray::add_static`], by their text's address and length.
+    static STATIC_KEYS: std::cell::RefCell<Vec<(usize, usize, PermanentString)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// This thread's keys for [`PhpArray::add_static`], held for one array's
+/// building.
+pub struct StaticKeys<'a> {
+    keys: &'a mut Vec<(usize, usize, PermanentString)>,
+    /// Where the next key is looked for first: arrays are built in the same
+    /// key order every time.
+    next: usize,
+}
+
+impl StaticKeys<'_> {
+    fn get(&mut self, key: &'static str) -> *mut ffi::zend_string {
+        let id = (key.as_ptr() as usize, key.len());
+        let n = self.keys.len();
+        for i in 0..n {
+            let at = (self.next + i) % n;
+            let (ptr, len, name) = &self.keys[at];
+            if (*ptr, *len) == id {
+                self.next = at + 1;
+                return name.0;
+            }
+        }
+        let name = PermanentString::new(key.as_bytes());
+        let raw = name.0;
+        self.keys.push((id.0, id.1, name));
+        self.next = 0;
+        raw
+    }
+}
+
+/// Runs `f` with this thread's static keys. Nothing that builds an array
+/// runs PHP code, so the keys are never asked for twice at once.
+pub fn with_static_keys<T>(f: impl FnOnce(&mut StaticKeys<'_>) -> T) -> T {
+    STATIC_KEYS.with(|keys| f(&mut StaticKeys { keys: &mut keys.borrow_mut(), next: 0 }))
 }
 
 /// A zend_string in malloc'd memory, marked permanent and interned so PHP

@@ -197,7 +197,7 @@ pub fn render(pool: &Pool, format: Format, full: bool, local_time: &dyn Fn(i64) 
             _ => 0,
         };
         let bytes = |k: &str| match get(k) {
-            Some(Value::Str(b)) => b,
+            Some(Value::Str(b)) => b.into_owned(),
             _ => Vec::new(),
         };
         let cpu = match get("last-request-cpu") {
