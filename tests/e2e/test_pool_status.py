@@ -225,6 +225,44 @@ def test_last_request_cpu_as_php_fpm(fpm, ours):
         assert burner["request-duration"] >= BURN_MS * 1000
 
 
+def test_graceful_restart_lists_the_new_generation():
+    """Apache's graceful restart (SIGUSR1: what logrotate sends every night)
+    starts PHP again in the parent: the old pool's scoreboard is unmapped
+    there and a new one mapped, so the new generation of children is the
+    pool; an old child finishes the request it is serving (its own mapping
+    stays) and then exits. Nothing is lost and nothing crashes."""
+    with SERVERS["apache mod_php"]() as server:
+        old = pids(status(server))
+        assert len(old) == N
+        result = {}
+        sleeper = threading.Thread(target=lambda: result.update(
+            sleeper=get(server, "pool_sleep.php?ms=2500", 30)))
+        sleeper.start()
+        time.sleep(0.5)
+        os.kill(server.procs[0].pid, signal.SIGUSR1)
+        deadline = time.monotonic() + 20
+        reads = 0
+        while True:
+            time.sleep(0.3)
+            try:
+                after = status(server)
+            except OSError:  # the listener is being re-opened
+                continue
+            reads += 1
+            if pids(after).isdisjoint(old) and after["status"]["total-processes"] == N:
+                break
+            assert time.monotonic() < deadline, after["status"]
+        sleeper.join()
+        assert result["sleeper"][0] == 200 and result["sleeper"][2] == b"slept\n"
+        s = after["status"]
+        assert (s["active-processes"], s["idle-processes"]) == (1, N - 1)
+        # The new pool counts its own requests: the reads that reached it.
+        assert 1 <= s["accepted-conn"] <= reads
+        logs = server.logs()
+        for bad in ("fpm_compat:", "PHP Warning", "Segmentation", "exit signal"):
+            assert bad not in logs, logs[-3000:]
+
+
 def normalized(q, seen, pool):
     code, ctype, expires, cache, body = seen["pages"][q]
     body = body.replace(seen["docroot"], "DOCROOT")
