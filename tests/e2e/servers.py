@@ -320,10 +320,12 @@ http {{
 
 
 class Apache(Server):
-    """Apache 2.4 prefork from a private config, in one of three modes:
-    mod_php, mod_proxy_fcgi -> php-cgi -b, or php-cgi as plain CGI."""
+    """Apache 2.4 prefork from a private config, in one of five modes:
+    mod_php, mod_proxy_fcgi -> php-cgi -b, mod_fcgid spawning php-cgi, or
+    php-cgi as plain CGI (mod_cgi, mod_cgid)."""
 
-    def __init__(self, mode="mod_php", extra_conf="", php_ini="debian", tls=False, modules=(), mpm="prefork", **kw):
+    def __init__(self, mode="mod_php", extra_conf="", php_ini="debian", tls=False, modules=(), mpm="prefork",
+                 fcgi_children=None, **kw):
         self.name = f"apache-{mode}"
         super().__init__(**kw)
         self.mode = mode
@@ -339,6 +341,9 @@ class Apache(Server):
         self.tls = tls
         self.modules = list(modules)
         self.access_log = self.work.path / "access.log"
+        # mod_fcgid: PHP_FCGI_CHILDREN of each php-cgi it spawns (None: unset,
+        # mod_fcgid's advice: one request per process, it spawns more).
+        self.fcgi_children = fcgi_children
 
     @property
     def base_url(self):
@@ -368,6 +373,27 @@ class Apache(Server):
             backend.start()
             handler = (f'<FilesMatch "\\.php$">\n    SetHandler "proxy:fcgi://127.0.0.1:{backend.port}"\n'
                        f"</FilesMatch>\nProxyFCGIBackendType GENERIC")
+        elif self.mode == "fcgid":
+            # mod_fcgid spawns php-cgi itself (its listen socket on fd 0) and
+            # sends one request at a time to each process it spawned.
+            mods.append("fcgid")
+            wrapper = w / "php-cgi-fcgid"
+            scan = self.work.scan_dir("cgi", self.ini, self.extension)
+            children = "" if self.fcgi_children is None else f"PHP_FCGI_CHILDREN={self.fcgi_children} "
+            # As mod_fcgid's documentation sets PHP up: mod_fcgid retires a
+            # process (FcgidMaxRequestsPerProcess) before php-cgi would exit
+            # on its own (PHP_FCGI_MAX_REQUESTS, 500 by default) while
+            # mod_fcgid still sends it requests.
+            wrapper.write_text(f"#!/bin/sh\nPHP_INI_SCAN_DIR='{scan}' TMPDIR='{w}' PHP_FCGI_MAX_REQUESTS=10000 "
+                               f"{children}exec {PHP_CGI}\n")
+            wrapper.chmod(0o755)
+            (w / "fcgid").mkdir(exist_ok=True)
+            shutil.chown(w / "fcgid", "www-data", "www-data")
+            handler = (f"FcgidIPCDir {w}/fcgid\nFcgidProcessTableFile {w}/fcgid/shm\n"
+                       f"FcgidMaxProcessesPerClass {self.workers}\nFcgidMinProcessesPerClass 0\n"
+                       f"FcgidIOTimeout 60\nFcgidMaxRequestLen 16777216\nFcgidMaxRequestsPerProcess 500\n"
+                       f"<Directory {self.docroot}>\n    Options +ExecCGI\n    AddHandler fcgid-script .php\n"
+                       f"    FcgidWrapper {wrapper} .php\n</Directory>")
         elif self.mode in ("cgi", "cgid"):
             # mod_cgid: the CGI runs from a daemon Apache forks, with the
             # client's request on a socket as its stdin and stdout (Debian's
@@ -573,6 +599,7 @@ SERVERS = {
     "nginx + php-cgi -b": lambda **kw: Nginx("php-cgi", **kw),
     "apache proxy_fcgi + php-cgi -b": lambda **kw: Apache("proxy_fcgi", **kw),
     "apache + php-cgi (CGI)": lambda **kw: Apache("cgi", **kw),
+    "apache mod_fcgid + php-cgi": lambda **kw: Apache("fcgid", **kw),
     "lighttpd + php-cgi": lambda **kw: Lighttpd(**kw),
     "uwsgi --http-socket": lambda **kw: Uwsgi("http-socket", **kw),
     "nginx + php-fpm": lambda **kw: Nginx("php-fpm", **kw),

@@ -41,6 +41,7 @@ SETUPS = {
     "apache prefork mod_php": ("apache mod_php", {"extra_conf": "MaxRequestWorkers 4\nMaxConnectionsPerChild 0"}),
     "nginx + php-cgi -b": ("nginx + php-cgi -b", {}),
     "lighttpd + php-cgi": ("lighttpd + php-cgi", {}),
+    "apache mod_fcgid + php-cgi": ("apache mod_fcgid + php-cgi", {}),
     "uwsgi --http-socket": ("uwsgi --http-socket", {}),
     "nginx + php-fpm": ("nginx + php-fpm", {}),
 }

@@ -14,7 +14,7 @@ from client import timed_request, wait_for_record
 from servers import SERVERS
 
 LABELS = ["php -S", "apache mod_php", "nginx + php-cgi -b", "apache proxy_fcgi + php-cgi -b",
-          "lighttpd + php-cgi", "uwsgi --http-socket", "nginx + php-fpm"]
+          "apache mod_fcgid + php-cgi", "lighttpd + php-cgi", "uwsgi --http-socket", "nginx + php-fpm"]
 CASES = ["finish", "twice", "abort", "fatal"]
 
 

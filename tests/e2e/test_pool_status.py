@@ -263,6 +263,25 @@ def test_graceful_restart_lists_the_new_generation():
             assert bad not in logs, logs[-3000:]
 
 
+@pytest.mark.parametrize("children", [None, N], ids=["PHP_FCGI_CHILDREN unset", f"PHP_FCGI_CHILDREN={N}"])
+def test_mod_fcgid_pool_is_one_php_cgi_parent(children):
+    """mod_fcgid spawns php-cgi itself and sends each process one request
+    at a time. With PHP_FCGI_CHILDREN=N a php-cgi parent forks N children
+    after PHP's start-up: they are its pool (were mod_fcgid to spawn more
+    parents, each would be a pool of its own). Without it, as mod_fcgid's
+    documentation advises, every php-cgi is a pool of one."""
+    with Apache("fcgid", ini=STATUS_ON, fcgi_children=children, workers=1) as server:
+        reads = [status(server) for _ in range(3)]
+        s = reads[-1]["status"]
+        assert (s["total-processes"], s["active-processes"]) == (children or 1, 1), s
+        assert s["accepted-conn"] == 3
+        [reader] = [p for p in s["procs"] if p["pid"] == reads[-1]["pid"]]
+        assert (reader["state"], reader["request-uri"]) == ("Running", "/status.php")
+        assert sorted(p["state"] for p in s["procs"]) == ["Idle"] * ((children or 1) - 1) + ["Running"]
+        logs = server.logs()
+        assert "fpm_compat:" not in logs and "PHP Warning" not in logs, logs[-3000:]
+
+
 def normalized(q, seen, pool):
     code, ctype, expires, cache, body = seen["pages"][q]
     body = body.replace(seen["docroot"], "DOCROOT")

@@ -17,6 +17,7 @@ SERVERS = {
     "apache mod_php + mod_deflate": lambda: Apache("mod_php", extra_conf=DEFLATE),
     "nginx + php-cgi -b": lambda: Nginx("php-cgi"),
     "apache proxy_fcgi + php-cgi -b": lambda: Apache("proxy_fcgi", extra_conf=DEFLATE),
+    "apache mod_fcgid + php-cgi + mod_deflate": lambda: Apache("fcgid", extra_conf=DEFLATE),
 }
 
 # case -> (method, expected status, expected body after decoding)
