@@ -381,17 +381,17 @@ class Apache(Server):
             scan = self.work.scan_dir("cgi", self.ini, self.extension)
             children = "" if self.fcgi_children is None else f"PHP_FCGI_CHILDREN={self.fcgi_children} "
             # As mod_fcgid's documentation sets PHP up: mod_fcgid retires a
-            # process (FcgidMaxRequestsPerProcess) before php-cgi would exit
-            # on its own (PHP_FCGI_MAX_REQUESTS, 500 by default) while
-            # mod_fcgid still sends it requests.
-            wrapper.write_text(f"#!/bin/sh\nPHP_INI_SCAN_DIR='{scan}' TMPDIR='{w}' PHP_FCGI_MAX_REQUESTS=10000 "
-                               f"{children}exec {PHP_CGI}\n")
+            # process (FcgidMaxRequestsPerProcess) no later than php-cgi
+            # would exit on its own (PHP_FCGI_MAX_REQUESTS, 500 by default)
+            # while mod_fcgid still sends it requests.
+            wrapper.write_text(f"#!/bin/sh\nPHP_INI_SCAN_DIR='{scan}' TMPDIR='{w}' "
+                               f"PHP_FCGI_MAX_REQUESTS={self.max_requests} {children}exec {PHP_CGI}\n")
             wrapper.chmod(0o755)
             (w / "fcgid").mkdir(exist_ok=True)
             shutil.chown(w / "fcgid", "www-data", "www-data")
             handler = (f"FcgidIPCDir {w}/fcgid\nFcgidProcessTableFile {w}/fcgid/shm\n"
                        f"FcgidMaxProcessesPerClass {self.workers}\nFcgidMinProcessesPerClass 0\n"
-                       f"FcgidIOTimeout 60\nFcgidMaxRequestLen 16777216\nFcgidMaxRequestsPerProcess 500\n"
+                       f"FcgidIOTimeout 60\nFcgidMaxRequestLen 16777216\nFcgidMaxRequestsPerProcess {self.max_requests}\n"
                        f"<Directory {self.docroot}>\n    Options +ExecCGI\n    AddHandler fcgid-script .php\n"
                        f"    FcgidWrapper {wrapper} .php\n</Directory>")
         elif self.mode in ("cgi", "cgid"):
