@@ -27,6 +27,7 @@
 #[cfg(not(test))]
 pub mod live;
 pub mod page;
+pub mod threads;
 
 use std::borrow::Cow;
 
@@ -667,7 +668,7 @@ mod tests {
     fn bench_request_cost() {
         use crate::ffi::os::request_cpu_us;
         use crate::ffi::scoreboard::{monotonic_us, Fresh, Scoreboard};
-        assert!(Scoreboard::create(1_700_000_000));
+        assert!(Scoreboard::create(1_700_000_000, 0));
         assert!(Scoreboard::join(&Fresh { pid: 1, start_epoch: 0 }));
         let median_ns = |cycle: &mut dyn FnMut()| {
             let mut rounds = Vec::new();

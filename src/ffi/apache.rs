@@ -1,6 +1,7 @@
 //! Apache httpd 2.4, as mod_php runs inside it: the few fields of its
-//! request, connection and filter records this extension reads, and the
-//! functions that end a response through Apache's own output filters.
+//! request, connection and filter records this extension reads, the
+//! functions that end a response through Apache's own output filters, and
+//! the MPM's answer to how its children run requests (`ap_mpm_query`).
 //!
 //! Nothing here is linked: the functions are looked up in the running
 //! process (`dlsym`), so the same library loads under the CLI, php-fpm and
@@ -210,6 +211,38 @@ fn api() -> Option<&'static Api> {
     .as_ref()
 }
 
+/// `ap_mpm_query()`'s codes and answers (`ap_mpm.h`).
+const AP_MPMQ_IS_THREADED: c_int = 2;
+const AP_MPMQ_MAX_THREADS: c_int = 6;
+const AP_MPMQ_NOT_SUPPORTED: c_int = 0;
+
+/// How the running MPM serves requests, as it answers `ap_mpm_query()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mpm {
+    /// Its children run requests on threads (event, worker).
+    pub threaded: bool,
+    /// Threads of a child that serve requests: `ThreadsPerChild`.
+    pub threads_per_child: i32,
+}
+
+/// The MPM's answer, or None outside Apache. The MPM's configuration is
+/// read by then when asked from a post-config hook (mod_php starts PHP
+/// there) or later.
+pub fn mpm() -> Option<Mpm> {
+    // SAFETY: the symbol, if present, is httpd 2.4's
+    // `apr_status_t ap_mpm_query(int query_code, int *result)`.
+    let query: unsafe extern "C" fn(c_int, *mut c_int) -> c_int = unsafe { std::mem::transmute(symbol(c"ap_mpm_query")?) };
+    let ask = |code| {
+        let mut result: c_int = 0;
+        // SAFETY: query writes one int; it only reads the MPM's settings.
+        (unsafe { query(code, &mut result) } == APR_SUCCESS).then_some(result)
+    };
+    Some(Mpm {
+        threaded: ask(AP_MPMQ_IS_THREADED)? != AP_MPMQ_NOT_SUPPORTED,
+        threads_per_child: ask(AP_MPMQ_MAX_THREADS).unwrap_or(0),
+    })
+}
+
 fn symbol(name: &std::ffi::CStr) -> Option<*mut c_void> {
     // SAFETY: dlsym only looks the name up in the loaded objects.
     let p = unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) };
@@ -413,9 +446,9 @@ mod tests {
         let names: Vec<(&str, &str)> = names.iter().map(|(ty, field)| (ty.as_str(), *field)).collect();
         let got = super::super::c_layout::offsets(
             "apache",
-            &["<httpd.h>", "<util_filter.h>"],
+            &["<httpd.h>", "<util_filter.h>", "<ap_mpm.h>"],
             &names,
-            &["AP_FTYPE_PROTOCOL", "AP_CONN_CLOSE"],
+            &["AP_FTYPE_PROTOCOL", "AP_CONN_CLOSE", "AP_MPMQ_IS_THREADED", "AP_MPMQ_MAX_THREADS", "AP_MPMQ_NOT_SUPPORTED"],
             &args,
             |_| {},
             "apt-get install apache2-dev",
@@ -425,5 +458,8 @@ mod tests {
         }
         assert_eq!(got[fields.len()], super::AP_FTYPE_PROTOCOL as usize, "AP_FTYPE_PROTOCOL");
         assert_eq!(got[fields.len() + 1], super::AP_CONN_CLOSE as usize, "AP_CONN_CLOSE");
+        assert_eq!(got[fields.len() + 2], super::AP_MPMQ_IS_THREADED as usize, "AP_MPMQ_IS_THREADED");
+        assert_eq!(got[fields.len() + 3], super::AP_MPMQ_MAX_THREADS as usize, "AP_MPMQ_MAX_THREADS");
+        assert_eq!(got[fields.len() + 4], super::AP_MPMQ_NOT_SUPPORTED as usize, "AP_MPMQ_NOT_SUPPORTED");
     }
 }

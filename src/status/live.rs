@@ -18,9 +18,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::threads::{self, Member};
 use super::{CpuClock, FpmLayout, LastRequest, Pool, RequestInfo, SlotFigures, State, Worker};
 use crate::ffi::scoreboard::{self, Fresh, Scoreboard, Stage};
-use crate::ffi::{engine, os};
+use crate::ffi::{apache, engine, os};
 use crate::finish;
 
 /// The PHP 8 minor version built against (a module only loads into that
@@ -64,14 +65,17 @@ thread_local! {
 /// MINIT: maps the pool's scoreboard where this process will fork the
 /// workers and `fpm_compat.status` is on at start-up (php.ini, `-d`, the
 /// server's config). A process that serves requests itself (`php -S`'s
-/// first process) is listed from now on.
+/// first process) is listed from now on. Under Apache's threaded MPMs a
+/// child stands for its `ThreadsPerChild` workers.
 pub fn module_started(sapi: &str) {
     if !status_enabled() {
         return;
     }
     let children = std::env::var("PHP_FCGI_CHILDREN").ok();
     let Some(pool) = super::pool_kind(sapi, children.as_deref()) else { return };
-    if Scoreboard::create(now_epoch()) && pool.parent_serves {
+    let mpm = if sapi == "apache2handler" { apache::mpm() } else { None };
+    let threads = mpm.map_or(0, |m| threads::workers_per_child(m.threaded, m.threads_per_child));
+    if Scoreboard::create(now_epoch(), threads) && pool.parent_serves {
         Scoreboard::join(&Fresh { pid: std::process::id() as i32, start_epoch: now_epoch() });
     }
 }
@@ -162,8 +166,8 @@ pub fn snapshot(pool: &str) -> Pool {
 
 fn whole_pool(name: &str, c: scoreboard::Counters) -> Pool {
     let now_us = scoreboard::monotonic_us();
-    let mut workers = Vec::new();
-    Scoreboard::workers(|slot| {
+    let mut slots = Vec::new();
+    Scoreboard::workers(|index, slot| {
         let state = match slot.stage {
             s if s == Stage::Running as u8 => State::Running,
             s if s == Stage::Finishing as u8 => State::Finishing,
@@ -187,8 +191,10 @@ fn whole_pool(name: &str, c: scoreboard::Counters) -> Pool {
             auth_user: text(slot.user.get()),
             script: text(slot.script.get()),
         };
-        workers.push(super::worker(figures, request, now_us));
+        let member = Member::of(index, i64::from(slot.pid), slot.threads, slot.record);
+        slots.push((member, super::worker(figures, request, now_us)));
     });
+    let workers = threads::pool_workers(slots);
     Pool {
         name: name.to_string(),
         start_epoch: c.start_epoch,

@@ -325,14 +325,15 @@ class Apache(Server):
     php-cgi as plain CGI (mod_cgi, mod_cgid)."""
 
     def __init__(self, mode="mod_php", extra_conf="", php_ini="debian", tls=False, modules=(), mpm="prefork",
-                 fcgi_children=None, **kw):
+                 fcgi_children=None, children=1, **kw):
         self.name = f"apache-{mode}"
         super().__init__(**kw)
         self.mode = mode
         # "prefork": `workers` processes of one thread; "event": one process
         # of `workers` threads (mod_php must be ZTS), as FrankenPHP-like
-        # threaded setups and mod_http2 run.
+        # threaded setups and mod_http2 run; `children` such processes.
         self.mpm = mpm
+        self.children = children
         self.extra_conf = extra_conf
         # "debian": Debian's php.ini for the SAPI (production settings) and
         # its conf.d; "none": no php.ini at all, PHP's built-in defaults
@@ -453,8 +454,12 @@ DirectoryIndex index.php index.html
         if self.mpm == "prefork":
             return (f"StartServers {self.workers}\nMinSpareServers {self.workers}\n"
                     f"MaxSpareServers {self.workers}\nMaxRequestWorkers {max(self.workers, 8)}")
-        return (f"StartServers 1\nServerLimit 1\nThreadLimit {self.workers}\nThreadsPerChild {self.workers}\n"
-                f"MinSpareThreads 1\nMaxSpareThreads {self.workers}\nMaxRequestWorkers {self.workers}")
+        # Exactly `children` processes: never more (ServerLimit), and a dead
+        # one is replaced (fewer idle threads than MinSpareThreads).
+        n, threads = self.children, self.workers
+        return (f"StartServers {n}\nServerLimit {n}\nThreadLimit {threads}\nThreadsPerChild {threads}\n"
+                f"MinSpareThreads {threads * (n - 1) + 1}\nMaxSpareThreads {threads * n}\n"
+                f"MaxRequestWorkers {threads * n}")
 
     def _tls_conf(self, w):
         key, cert = w / "tls.key", w / "tls.crt"

@@ -4,18 +4,26 @@ Under HTTP/2 a request is a stream of a shared connection: its finish ends
 that stream alone (the end-of-connection path is HTTP/1.x only), and the
 other streams and the connection go on. The mod_php tests run with a ZTS
 PHP only (./scripts/test-php 8.4-zts, 8.4-debug-zts); plain CGI under the
-event MPM (mod_cgid) runs with every PHP."""
+event MPM (mod_cgid) runs with every PHP. The pool's status there: every
+worker thread is a worker of the pool from its child's start (as php-fpm's
+pool has one request per worker), listed under its child's pid."""
 
 import gzip
 import json
+import os
+import signal
+import threading
 import time
+import urllib.request
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 import soak
 from client import h2_requests, timed_request, wait_for_record
-from servers import PHP_ZTS, Apache
+from servers import PHP_ZTS, Apache, Nginx
+from test_status import shape_mismatches
 
 zts_only = pytest.mark.skipif(not PHP_ZTS, reason="Apache's event MPM needs a thread-safe (ZTS) mod_php")
 
@@ -172,3 +180,161 @@ def test_abort_after_finish_on_an_h2_stream_matches_fpm(proto):
                                                        "buffer_after_abort": "inner", "status_in_shutdown": 1,
                                                        "buffer_in_shutdown": "buffered"}
         assert_clean(server)
+
+
+STATUS_ON = {"fpm_compat.status": 1}
+CHILDREN = 2
+POOL = CHILDREN * THREADS
+SLEEP_MS = 4000
+
+
+def pool_apache():
+    return Apache("mod_php", mpm="event", workers=THREADS, children=CHILDREN, ini=STATUS_ON)
+
+
+def read_status(server):
+    with urllib.request.urlopen(server.url("status.php"), timeout=15) as resp:
+        return json.loads(resp.read())
+
+
+def sleep_request(server, query):
+    with urllib.request.urlopen(server.url(f"pool_sleep.php?ms={SLEEP_MS}{query}"), timeout=30) as resp:
+        resp.read()
+
+
+def children_of(pid):
+    """The live (not zombie) children of a process, from /proc."""
+    out = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.add(int(entry))
+    return out
+
+
+def wait_children(server, want, timeout=10):
+    """Apache's children once there are `want` of them, none in `old`."""
+    parent = server.procs[-1].pid
+    deadline = time.monotonic() + timeout
+    while True:
+        kids = children_of(parent)
+        if want(kids) or time.monotonic() > deadline:
+            return kids
+        time.sleep(0.05)
+
+
+def per_pid(report):
+    return Counter(p["pid"] for p in report["status"]["procs"])
+
+
+def states(report):
+    return Counter(p["state"] for p in report["status"]["procs"])
+
+
+def assert_fresh(proc):
+    """As php-fpm lists a fresh child: idle, nothing served."""
+    assert (proc["state"], proc["requests"], proc["request-method"], proc["request-uri"], proc["script"],
+            proc["request-duration"], proc["last-request-memory"]) == ("Idle", 0, "-", "", "-", 0, 0), proc
+
+
+def assert_counts_add_up(s):
+    assert s["idle-processes"] + s["active-processes"] == s["total-processes"] == len(s["procs"]), s
+
+
+@pytest.fixture(scope="module")
+def fpm_shape():
+    """php-fpm's own fpm_get_status() shape: keys, order, types."""
+    with Nginx("php-fpm") as server:
+        return read_status(server)["shape"]
+
+
+@zts_only
+def test_every_thread_is_a_worker_from_the_start(fpm_shape):
+    with pool_apache() as server:
+        kids = wait_children(server, lambda k: len(k) == CHILDREN)
+        report = read_status(server)
+        s = report["status"]
+        # Each child stands for its ThreadsPerChild workers, under its pid;
+        # its main thread (which never serves) is no worker of its own.
+        assert s["total-processes"] == POOL, per_pid(report)
+        assert per_pid(report) == {pid: THREADS for pid in kids}
+        assert_counts_add_up(s)
+        assert (s["active-processes"], s["idle-processes"], s["accepted-conn"]) == (1, POOL - 1, 1)
+        [reader] = [p for p in s["procs"] if p["state"] != "Idle"]
+        assert (reader["pid"], reader["state"], reader["requests"], reader["request-uri"]) == (
+            report["pid"], "Running", 1, "/status.php")
+        for p in s["procs"]:
+            if p is not reader:
+                assert_fresh(p)
+        assert shape_mismatches(report["shape"], fpm_shape) == []
+        assert_clean(server)
+
+
+@zts_only
+def test_threads_under_load_and_a_killed_child(fpm_shape):
+    with pool_apache() as server:
+        kids = wait_children(server, lambda k: len(k) == CHILDREN)
+        # K requests sleeping on K threads, the last ones after finishing.
+        queries = ["", "", "", "&finish", "&finish"]
+        k, finishing = len(queries), queries.count("&finish")
+        load = [threading.Thread(target=sleep_request, args=(server, q)) for q in queries]
+        for t in load:
+            t.start()
+        sent = k
+        deadline = time.monotonic() + 3
+        while True:  # until every sleeper is in PHP
+            busy = read_status(server)
+            sent += 1
+            if busy["status"]["active-processes"] == k + 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        s = busy["status"]
+        assert (s["total-processes"], s["active-processes"], s["idle-processes"]) == (POOL, k + 1, POOL - k - 1)
+        assert_counts_add_up(s)
+        assert states(busy) == Counter({"Running": k - finishing + 1, "Finishing": finishing, "Idle": POOL - k - 1})
+        assert per_pid(busy) == {pid: THREADS for pid in kids}
+        assert s["accepted-conn"] == sent and s["max-active-processes"] >= k + 1
+        sleepers = [p for p in s["procs"] if p["request-uri"] == "/pool_sleep.php"]
+        assert sorted(p["query-string"] for p in sleepers) == sorted(f"ms={SLEEP_MS}{q}" for q in queries)
+        assert all(p["state"] == ("Finishing" if "finish" in p["query-string"] else "Running") for p in sleepers)
+        assert shape_mismatches(busy["shape"], fpm_shape) == []
+
+        # SIGKILL the child of a sleeper: all its workers gone from the next
+        # read (a zombie is dead too), its requests still counted.
+        victim = sleepers[0]["pid"]
+        os.kill(victim, signal.SIGKILL)
+        while os.path.exists(f"/proc/{victim}") and open(f"/proc/{victim}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
+            time.sleep(0.01)
+        after = read_status(server)
+        sent += 1
+        assert victim not in per_pid(after)
+        assert set(per_pid(after).values()) == {THREADS}, per_pid(after)
+        assert after["status"]["accepted-conn"] == sent
+        assert_counts_add_up(after["status"])
+
+        # The replacement's threads are listed at once, fresh.
+        survivor, = kids - {victim}
+        new_kids = wait_children(server, lambda k: len(k) == CHILDREN and victim not in k)
+        [replacement] = new_kids - {survivor}
+        for t in load:
+            t.join()
+        time.sleep(0.3)  # the sleepers' requests end after their clients have their response
+        final = read_status(server)
+        sent += 1
+        f = final["status"]
+        assert per_pid(final) == {survivor: THREADS, replacement: THREADS}
+        assert f["accepted-conn"] == sent and f["total-processes"] == POOL
+        assert_counts_add_up(f)
+        for p in f["procs"]:
+            if p["pid"] == replacement and p["request-uri"] != "/status.php":
+                assert_fresh(p)
+        survivors_served = sum(p["requests"] for p in f["procs"] if p["pid"] == survivor)
+        assert survivors_served >= sum(1 for p in sleepers if p["pid"] == survivor)
+        logs = server.logs()
+        assert "fpm_compat:" not in logs and "PHP Warning" not in logs, logs[-3000:]
