@@ -219,13 +219,18 @@ impl Scoreboard {
         true
     }
 
-    /// Unmaps it (module shutdown): workers still running keep their own
-    /// mapping.
+    /// Unmaps it (module shutdown) in the process that mapped it: workers
+    /// still running keep their own mapping. A worker shutting down (it is
+    /// about to exit: `MaxConnectionsPerChild`, `PHP_FCGI_MAX_REQUESTS`)
+    /// only forgets it: the kernel marks its slots' mutexes "owner died"
+    /// at exit only while they are still mapped, and an unmapped one would
+    /// be listed as a live worker for ever.
     pub fn destroy() {
         let h = BOARD.swap(std::ptr::null_mut(), Ordering::AcqRel);
         MINE.with(|m| m.set(None));
         RECORD.store(0, Ordering::Relaxed);
-        if !h.is_null() {
+        // SAFETY: getpid cannot fail.
+        if !h.is_null() && header(h).root_pid.load(Ordering::Relaxed) == unsafe { libc::getpid() } {
             // SAFETY: the mapping made in create; nobody in this process
             // reads it after the swap.
             unsafe {
@@ -671,6 +676,34 @@ mod tests {
             libc::close(w);
         }
         Scoreboard::destroy();
+    }
+
+    #[test]
+    fn a_worker_that_shuts_down_and_exits_is_gone() {
+        // PHP's module shutdown runs in a worker that exits on its own
+        // (MaxConnectionsPerChild, PHP_FCGI_MAX_REQUESTS), on the thread
+        // that holds its slot or record.
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        for threads in [0, 4] {
+            assert!(Scoreboard::create(1_700_000_000, threads));
+            let mut fds = [0; 2];
+            unsafe { libc::pipe(fds.as_mut_ptr()) };
+            let worker = fork_worker(|| {
+                let mut go = [0u8];
+                unsafe { libc::read(fds[0], go.as_mut_ptr().cast(), 1) };
+                Scoreboard::destroy();
+            });
+            wait_until("listed", || slots().iter().any(|s| s.1 == worker));
+            unsafe { libc::write(fds[1], [1u8].as_ptr().cast(), 1) };
+            let mut st = 0;
+            unsafe { libc::waitpid(worker, &mut st, 0) };
+            assert_eq!(slots(), vec![], "threads_per_child {threads}");
+            unsafe {
+                libc::close(fds[0]);
+                libc::close(fds[1]);
+            }
+            Scoreboard::destroy();
+        }
     }
 
     /// (slot, pid, stage, requests, threads, record) of every live slot.
