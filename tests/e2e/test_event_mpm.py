@@ -342,3 +342,29 @@ def test_threads_under_load_and_a_killed_child(fpm_shape):
         assert survivors_served >= sum(1 for p in sleepers if p["pid"] == survivor)
         logs = server.logs()
         assert "fpm_compat:" not in logs and "PHP Warning" not in logs, logs[-3000:]
+
+
+@zts_only
+def test_a_child_that_ends_on_max_connections_takes_its_workers_along():
+    # One child that ends gracefully after 3 connections (PHP shuts down
+    # in it first; the start-up probe was one), and its replacement.
+    with Apache("mod_php", mpm="event", workers=THREADS, ini=STATUS_ON,
+                extra_conf="MaxConnectionsPerChild 3") as server:
+        [first] = wait_children(server, lambda k: len(k) == 1)
+        served, lost, deadline = 0, 0, time.monotonic() + 10
+        while time.monotonic() < deadline:  # a connection each (no keep-alive)
+            try:
+                report = read_status(server)
+            except (OSError, http.client.HTTPException):
+                # Sent to the child as it ended: Apache may reset it, even
+                # after PHP ran it.
+                lost += 1
+                continue
+            served += 1
+            if report["pid"] != first:
+                break
+            assert per_pid(report) == {first: THREADS}
+        assert report["pid"] != first and per_pid(report) == {report["pid"]: THREADS}, per_pid(report)
+        assert served <= report["status"]["accepted-conn"] <= served + lost
+        assert_counts_add_up(report["status"])
+        assert_clean(server)

@@ -9,6 +9,7 @@ killed with SIGKILL must disappear, its requests stay counted, and its
 replacement must be listed as a fresh worker. php-fpm's status page
 (pm.status_path) in every format is compared with fpm_status_page()'s."""
 
+import http.client
 import json
 import os
 import re
@@ -314,3 +315,25 @@ def test_status_page_as_php_fpm(fpm, ours, q):
 def _debug_diff(a, b):
     import difflib
     return "\n".join(difflib.unified_diff(a.splitlines(), b.splitlines(), "php-fpm", "ours", lineterm=""))
+
+
+def test_a_prefork_child_that_ends_on_max_connections_is_gone():
+    """A child that ends on its own runs PHP's module shutdown first; its
+    slot must die with it all the same."""
+    with Apache("mod_php", workers=1, ini=STATUS_ON,
+                extra_conf="ServerLimit 1\nMaxRequestWorkers 1\nMaxConnectionsPerChild 3") as server:
+        first = status(server)["pid"]
+        served, lost, deadline = 1, 0, time.monotonic() + 10
+        while time.monotonic() < deadline:  # a connection each (no keep-alive)
+            try:
+                after = status(server)
+            except (OSError, http.client.HTTPException):
+                # Sent to the child as it ended: Apache may reset it, even
+                # after PHP ran it.
+                lost += 1
+                continue
+            served += 1
+            if after["pid"] != first:
+                break
+        assert pids(after) == {after["pid"]} and after["pid"] != first, after["status"]["procs"]
+        assert served <= after["status"]["accepted-conn"] <= served + lost
