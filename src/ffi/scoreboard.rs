@@ -595,6 +595,29 @@ mod tests {
         }
     }
 
+    fn fork_idle_worker() -> i32 {
+        fork_worker(|| unsafe {
+            libc::pause();
+        })
+    }
+
+    /// SIGKILLs a worker, waits until `dropped`, and checks that it was a
+    /// zombie until then (not reaped yet).
+    fn kill_then_dropped_as_a_zombie(pid: i32, dropped: impl Fn() -> bool) {
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        wait_until("killed worker dropped", dropped);
+        let mut st = 0;
+        assert_eq!(unsafe { libc::waitpid(pid, &mut st, libc::WNOHANG) }, pid, "it was a zombie until now");
+    }
+
+    fn kill_and_reap(pid: i32) {
+        let mut st = 0;
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+            libc::waitpid(pid, &mut st, 0);
+        }
+    }
+
     fn wait_until(what: &str, cond: impl Fn() -> bool) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         while !cond() {
@@ -608,9 +631,7 @@ mod tests {
         let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
         assert!(Scoreboard::create(1_700_000_000, 0));
         // Two fresh workers that wait; the fork handler lists them.
-        let a = fork_worker(|| unsafe {
-            libc::pause();
-        });
+        let a = fork_idle_worker();
         let b = fork_worker(|| {
             Scoreboard::request_started(monotonic_us(), |f| f.set(Some(b"GET"), Some(b"/x"), None, None, None, 0));
             unsafe { libc::pause() };
@@ -622,23 +643,13 @@ mod tests {
         });
         assert!(!Scoreboard::owns_slot(), "the parent (not serving) owns no slot");
         // SIGKILL b: gone from the next read even as a zombie (not reaped yet).
-        unsafe { libc::kill(b, libc::SIGKILL) };
-        wait_until("killed worker dropped", || !pids().iter().any(|w| w.0 == b));
-        let mut st = 0;
-        assert_eq!(unsafe { libc::waitpid(b, &mut st, libc::WNOHANG) }, b, "it was a zombie until now");
+        kill_then_dropped_as_a_zombie(b, || !pids().iter().any(|w| w.0 == b));
         assert_eq!(Scoreboard::counters().unwrap().accepted, 1, "its request stays counted");
         // A replacement takes the freed slot and starts fresh.
-        let c = fork_worker(|| unsafe {
-            libc::pause();
-        });
+        let c = fork_idle_worker();
         wait_until("replacement listed", || pids().iter().any(|w| w.0 == c && w.2 == 0));
         assert_eq!(pids().len(), 2);
-        for pid in [a, c] {
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, &mut st, 0);
-            }
-        }
+        [a, c].into_iter().for_each(kill_and_reap);
         assert!(pids().is_empty());
         Scoreboard::destroy();
     }
@@ -668,10 +679,8 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(50));
         assert_eq!(pids(), vec![(worker, Stage::Idle as u8, 0)]);
         assert_eq!(Scoreboard::counters().unwrap().accepted, 0);
-        let mut st = 0;
+        kill_and_reap(worker);
         unsafe {
-            libc::kill(worker, libc::SIGKILL);
-            libc::waitpid(worker, &mut st, 0);
             libc::close(r);
             libc::close(w);
         }
@@ -751,22 +760,13 @@ mod tests {
         let r = record.0 + 1;
         assert_eq!(threads, vec![(child, Stage::Idle as u8, 1, r), (child, Stage::Running as u8, 1, r)]);
         // SIGKILL: the record and every thread's slot gone, the child a zombie.
-        unsafe { libc::kill(child, libc::SIGKILL) };
-        wait_until("the child's slots dropped", || slots().is_empty());
-        let mut st = 0;
-        assert_eq!(unsafe { libc::waitpid(child, &mut st, libc::WNOHANG) }, child, "it was a zombie until now");
+        kill_then_dropped_as_a_zombie(child, || slots().is_empty());
         assert_eq!(Scoreboard::counters().unwrap().accepted, 2, "its requests stay counted");
-        // The thread that died running no longer counts as active once its
-        // slot is reused; a replacement child is a fresh record.
-        let next = fork_worker(|| unsafe {
-            libc::pause();
-        });
+        // A replacement child is a fresh record.
+        let next = fork_idle_worker();
         wait_until("the replacement's record", || slots().iter().any(|s| s.1 == next && s.4 == 3));
         assert_eq!(slots().len(), 1);
-        unsafe {
-            libc::kill(next, libc::SIGKILL);
-            libc::waitpid(next, &mut st, 0);
-        }
+        kill_and_reap(next);
         Scoreboard::destroy();
     }
 
@@ -794,13 +794,7 @@ mod tests {
             assert_eq!(n, 256 * 10);
         }
         eprintln!("scoreboard: reading 256 workers took {} µs (best of 20)", best / 1000);
-        for pid in kids {
-            let mut st = 0;
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, &mut st, 0);
-            }
-        }
+        kids.into_iter().for_each(kill_and_reap);
         Scoreboard::destroy();
     }
 }

@@ -107,3 +107,22 @@ def h2_requests(server, paths, headers=None, timeout=30):
     sock.close()
     results = [(s["status"], s["headers"], s["body"], s["seconds"]) for s in streams.values()]
     return results, alive
+
+
+def until_another_process(read, pid, timeout=10.0):
+    """Calls read() (a status.php report), a connection each, until a
+    process other than pid answers; returns every report that came back and
+    how many connections were lost on the way (a child ending on
+    MaxConnectionsPerChild: Apache may reset what it had queued, even after
+    PHP ran it)."""
+    reports, lost = [], 0
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            reports.append(read())
+        except (OSError, http.client.HTTPException):
+            lost += 1
+            continue
+        if reports[-1]["pid"] != pid:
+            break
+    return reports, lost
