@@ -283,6 +283,29 @@ def test_mod_fcgid_pool_is_one_php_cgi_parent(children):
         assert "fpm_compat:" not in logs and "PHP Warning" not in logs, logs[-3000:]
 
 
+@pytest.mark.parametrize("module", ["cgid", "fcgid"])
+def test_apache_helper_processes_are_not_workers(module):
+    """Modules whose long-lived helper Apache's parent forks beside its
+    children (mod_cgid's daemon, mod_fcgid's process manager) add no worker
+    to mod_php's pool."""
+    server = Apache("mod_php", workers=N, ini=STATUS_ON, modules=[module], extra_conf=FIXED_CHILDREN)
+    w = server.work.path
+    if module == "cgid":
+        server.extra_conf += f"\nScriptSock {w}/cgid.sock"
+    else:
+        (w / "fcgid").mkdir()
+        (w / "fcgid").chmod(0o777)
+        server.extra_conf += f"\nFcgidIPCDir {w}/fcgid\nFcgidProcessTableFile {w}/fcgid/shm"
+    with server:
+        deadline = time.monotonic() + 10
+        while (s := status(server)["status"])["total-processes"] < N and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)  # Apache's helpers are up by now
+        s = status(server)["status"]
+        assert (s["total-processes"], s["active-processes"]) == (N, 1), s
+        assert len(s["procs"]) == N
+
+
 def normalized(q, seen, pool):
     code, ctype, expires, cache, body = seen["pages"][q]
     body = body.replace(seen["docroot"], "DOCROOT")
