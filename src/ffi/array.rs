@@ -380,43 +380,75 @@ pub enum StaticValue<'a> {
 }
 
 thread_local! {
-    /// Keys of [`PhpArray::add_static`], by their text's address and length.
-    static STATIC_KEYS: std::cell::RefCell<Vec<(usize, usize, PermanentString)>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Keys of [`PhpArray::add_static`].
+    static STATIC_KEYS: std::cell::RefCell<KeyTable> = const { std::cell::RefCell::new(KeyTable::new()) };
+}
+
+/// Permanent key strings by their text's address and length, found by a
+/// hash of the address: the status arrays' keys are a few dozen literals.
+struct KeyTable {
+    names: Vec<(usize, usize, PermanentString)>,
+    /// Open addressing: 1 + an index into `names`, 0 for an empty place.
+    index: [u16; KeyTable::PLACES],
+}
+
+impl KeyTable {
+    const PLACES: usize = 128;
+    /// At most half full: probe runs stay short. Keys beyond it (none
+    /// today) are kept but found by a scan.
+    const MAX_INDEXED: usize = KeyTable::PLACES / 2;
+
+    const fn new() -> Self {
+        KeyTable { names: Vec::new(), index: [0; KeyTable::PLACES] }
+    }
+
+    fn get(&mut self, key: &'static str) -> *mut ffi::zend_string {
+        let id = (key.as_ptr() as usize, key.len());
+        let mask = Self::PLACES - 1;
+        // Fibonacci hashing of the address: its top bits pick the place.
+        let mut at = (id.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) as usize >> (usize::BITS - 7) & mask;
+        loop {
+            match self.index[at] {
+                0 => break,
+                i => {
+                    let (ptr, len, name) = &self.names[usize::from(i) - 1];
+                    if (*ptr, *len) == id {
+                        return name.0;
+                    }
+                    at = (at + 1) & mask;
+                }
+            }
+        }
+        if let Some((_, _, name)) = self.names[Self::MAX_INDEXED.min(self.names.len())..]
+            .iter()
+            .find(|(ptr, len, _)| (*ptr, *len) == id)
+        {
+            return name.0;
+        }
+        let name = PermanentString::new(key.as_bytes());
+        let raw = name.0;
+        if self.names.len() < Self::MAX_INDEXED {
+            self.index[at] = (self.names.len() + 1) as u16;
+        }
+        self.names.push((id.0, id.1, name));
+        raw
+    }
 }
 
 /// This thread's keys for [`PhpArray::add_static`], held for one array's
 /// building.
-pub struct StaticKeys<'a> {
-    keys: &'a mut Vec<(usize, usize, PermanentString)>,
-    /// Where the next key is looked for first: arrays are built in the same
-    /// key order every time.
-    next: usize,
-}
+pub struct StaticKeys<'a>(&'a mut KeyTable);
 
 impl StaticKeys<'_> {
     fn get(&mut self, key: &'static str) -> *mut ffi::zend_string {
-        let id = (key.as_ptr() as usize, key.len());
-        let n = self.keys.len();
-        for i in 0..n {
-            let at = (self.next + i) % n;
-            let (ptr, len, name) = &self.keys[at];
-            if (*ptr, *len) == id {
-                self.next = at + 1;
-                return name.0;
-            }
-        }
-        let name = PermanentString::new(key.as_bytes());
-        let raw = name.0;
-        self.keys.push((id.0, id.1, name));
-        self.next = 0;
-        raw
+        self.0.get(key)
     }
 }
 
 /// Runs `f` with this thread's static keys. Nothing that builds an array
 /// runs PHP code, so the keys are never asked for twice at once.
 pub fn with_static_keys<T>(f: impl FnOnce(&mut StaticKeys<'_>) -> T) -> T {
-    STATIC_KEYS.with(|keys| f(&mut StaticKeys { keys: &mut keys.borrow_mut(), next: 0 }))
+    STATIC_KEYS.with(|keys| f(&mut StaticKeys(&mut keys.borrow_mut())))
 }
 
 /// A zend_string in malloc'd memory, marked permanent and interned so PHP
