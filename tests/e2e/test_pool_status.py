@@ -220,6 +220,8 @@ def test_last_request_cpu_as_php_fpm(fpm, ours):
         procs = seen["cpu"]["status"]["procs"]
         [burner] = [p for p in procs if p["query-string"] == f"burn={BURN_MS}"]
         [sleeper] = [p for p in procs if p["query-string"] == f"ms={BURN_MS}&nap"]
+        print(f"\n{seen['label']:>20}: last-request-cpu {burner['last-request-cpu']:.1f} (burning), "
+              f"{sleeper['last-request-cpu']:.1f} (sleeping)")
         assert burner["state"] == sleeper["state"] == "Idle", seen["label"]
         assert 50 <= burner["last-request-cpu"] <= 150, (seen["label"], burner)
         assert sleeper["last-request-cpu"] <= 30, (seen["label"], sleeper)
