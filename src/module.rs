@@ -231,7 +231,7 @@ extern "C" fn status_page(execute_data: &mut ExecuteData, retval: &mut Zval) {
     });
 }
 
-fn array_of(fields: &status::Fields<'_>, keys: &mut array::StaticKeys<'_>) -> PhpArray {
+fn array_of(fields: &status::Fields<'_>, keys: &mut array::StaticKeys) -> PhpArray {
     use array::StaticValue;
     let mut array = PhpArray::with_capacity(u32::try_from(fields.len()).unwrap_or(0));
     for (key, value) in fields {

@@ -181,7 +181,7 @@ impl PhpArray {
     /// hundreds of workers costs no key allocation, hashing or look-up per
     /// entry. Never an integer-like key; each key once per array (PHP's
     /// debug build asserts it).
-    pub fn add_static(&mut self, keys: &mut StaticKeys<'_>, key: &'static str, value: StaticValue<'_>) {
+    pub fn add_static(&mut self, keys: &mut StaticKeys, key: &'static str, value: StaticValue<'_>) {
         let zv = match value {
             StaticValue::Bytes(bytes) => string_zval(bytes),
             StaticValue::Long(n) => long_zval(n),
@@ -381,25 +381,26 @@ pub enum StaticValue<'a> {
 
 thread_local! {
     /// Keys of [`PhpArray::add_static`].
-    static STATIC_KEYS: std::cell::RefCell<KeyTable> = const { std::cell::RefCell::new(KeyTable::new()) };
+    static STATIC_KEYS: std::cell::RefCell<StaticKeys> = const { std::cell::RefCell::new(StaticKeys::new()) };
 }
 
-/// Permanent key strings by their text's address and length, found by a
-/// hash of the address: the status arrays' keys are a few dozen literals.
-struct KeyTable {
+/// This thread's keys for [`PhpArray::add_static`]: permanent key strings
+/// by their text's address and length, found by a hash of the address (the
+/// status arrays' keys are a few dozen literals).
+pub struct StaticKeys {
     names: Vec<(usize, usize, PermanentString)>,
     /// Open addressing: 1 + an index into `names`, 0 for an empty place.
-    index: [u16; KeyTable::PLACES],
+    index: [u16; StaticKeys::PLACES],
 }
 
-impl KeyTable {
+impl StaticKeys {
     const PLACES: usize = 128;
     /// At most half full: probe runs stay short. Keys beyond it (none
     /// today) are kept but found by a scan.
-    const MAX_INDEXED: usize = KeyTable::PLACES / 2;
+    const MAX_INDEXED: usize = StaticKeys::PLACES / 2;
 
     const fn new() -> Self {
-        KeyTable { names: Vec::new(), index: [0; KeyTable::PLACES] }
+        StaticKeys { names: Vec::new(), index: [0; StaticKeys::PLACES] }
     }
 
     fn get(&mut self, key: &'static str) -> *mut ffi::zend_string {
@@ -435,20 +436,10 @@ impl KeyTable {
     }
 }
 
-/// This thread's keys for [`PhpArray::add_static`], held for one array's
-/// building.
-pub struct StaticKeys<'a>(&'a mut KeyTable);
-
-impl StaticKeys<'_> {
-    fn get(&mut self, key: &'static str) -> *mut ffi::zend_string {
-        self.0.get(key)
-    }
-}
-
 /// Runs `f` with this thread's static keys. Nothing that builds an array
 /// runs PHP code, so the keys are never asked for twice at once.
-pub fn with_static_keys<T>(f: impl FnOnce(&mut StaticKeys<'_>) -> T) -> T {
-    STATIC_KEYS.with(|keys| f(&mut StaticKeys(&mut keys.borrow_mut())))
+pub fn with_static_keys<T>(f: impl FnOnce(&mut StaticKeys) -> T) -> T {
+    STATIC_KEYS.with(|keys| f(&mut keys.borrow_mut()))
 }
 
 /// A zend_string in malloc'd memory, marked permanent and interned so PHP

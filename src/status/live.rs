@@ -91,11 +91,7 @@ pub fn request_started() {
     let pool = Scoreboard::exists();
     let measured = pool || status_enabled();
     if measured {
-        CPU.with(|c| {
-            let mut clock = c.get();
-            clock.request_started(now_us, os::request_cpu_us);
-            c.set(clock);
-        });
+        with_cpu_clock(|clock| clock.request_started(now_us, os::request_cpu_us));
     }
     CURRENT.with(|c| c.set(Some(RequestClock { started_us: now_us, measured })));
     if pool {
@@ -128,12 +124,8 @@ pub fn finishing() {
 pub fn request_ended() {
     let Some(RequestClock { started_us, measured: true }) = CURRENT.with(Cell::take) else { return };
     let now_us = scoreboard::monotonic_us();
-    let cpu_percent = CPU.with(|c| {
-        let mut clock = c.get();
-        let share = clock.request_ended(now_us, now_us.saturating_sub(started_us), os::request_cpu_us);
-        c.set(clock);
-        share
-    });
+    let cpu_percent =
+        with_cpu_clock(|clock| clock.request_ended(now_us, now_us.saturating_sub(started_us), os::request_cpu_us));
     let last = LastRequest { cpu_percent, memory: engine::memory_peak_usage_real() };
     if Scoreboard::exists() {
         Scoreboard::request_ended(now_us, last.cpu_percent, last.memory);
@@ -141,6 +133,15 @@ pub fn request_ended() {
     }
     PEAK.fetch_max(last.memory, Ordering::Relaxed);
     *lock(&LAST) = Some(last);
+}
+
+fn with_cpu_clock<T>(f: impl FnOnce(&mut CpuClock) -> T) -> T {
+    CPU.with(|c| {
+        let mut clock = c.get();
+        let out = f(&mut clock);
+        c.set(clock);
+        out
+    })
 }
 
 /// `fpm_compat.status` is on in this request.
