@@ -99,8 +99,12 @@ def scenario(server):
                             headers.get("Cache-Control"), body.decode(errors="replace"))
     load.wait()
     time.sleep(0.3)  # the sleeper's request ends after its client has its response
-    [victim] = [p for p in seen["busy"]["status"]["procs"]
-                if p["state"] == "Running" and p["query-string"] == f"ms={SLEEP_MS}"]
+    # The worker that slept in its request, or, under php -S when that was
+    # its first process (whose death ends the server, not a worker), the
+    # one that slept after finishing.
+    sleepers = [p for q in (f"ms={SLEEP_MS}", f"ms={SLEEP_MS}&finish") for p in seen["busy"]["status"]["procs"]
+                if p["query-string"] == q and p["pid"] not in server_parents(seen["busy"])]
+    victim = sleepers[0]
     seen["victim"] = victim
     os.kill(victim["pid"], signal.SIGKILL)
     time.sleep(1.5)  # php-fpm (and Apache) replace a dead child within a second
@@ -135,6 +139,19 @@ def cpu_scenario(server):
 
 def pids(report):
     return {p["pid"] for p in report["status"]["procs"]}
+
+
+def server_parents(report):
+    """The pool's workers that forked others: php -S's first process."""
+    return {ppid(p) for p in pids(report)} & pids(report)
+
+
+def ppid(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except OSError:  # gone already
+        return 0
 
 
 def states(report):
