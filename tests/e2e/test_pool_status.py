@@ -99,12 +99,12 @@ def scenario(server):
                             headers.get("Cache-Control"), body.decode(errors="replace"))
     load.wait()
     time.sleep(0.3)  # the sleeper's request ends after its client has its response
-    # The worker that slept in its request, or, under php -S when that was
-    # its first process (whose death ends the server, not a worker), the
-    # one that slept after finishing.
-    sleepers = [p for q in (f"ms={SLEEP_MS}", f"ms={SLEEP_MS}&finish") for p in seen["busy"]["status"]["procs"]
-                if p["query-string"] == q and p["pid"] not in server_parents(seen["busy"])]
-    victim = sleepers[0]
+    procs = seen["busy"]["status"]["procs"]
+    [in_request] = [p for p in procs if p["state"] == "Running" and p["query-string"] == f"ms={SLEEP_MS}"]
+    [finished] = [p for p in procs if p["query-string"] == f"ms={SLEEP_MS}&finish"]
+    # Under php -S the sleeper may be its first process, whose death ends
+    # the server, not a worker: then the one that slept after finishing.
+    victim = finished if in_request["pid"] in server_parents(seen["busy"]) else in_request
     seen["victim"] = victim
     os.kill(victim["pid"], signal.SIGKILL)
     time.sleep(1.5)  # php-fpm (and Apache) replace a dead child within a second
