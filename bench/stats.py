@@ -29,15 +29,17 @@ class Row:
     ours: str
     reference: str = ""
     ratio: float | None = None
-    target: str = ""  # "<= 1.5", ">= 0.98" or ""
+    target: str = ""  # "<= 1.5", ">= 0.98", "<= 0.1 ms" or ""
     spread: str = ""  # quartiles of per-round ratios
     note: str = ""
+    value: float | None = None  # judged instead of the ratio when the target has a unit ("<= 0.1 ms")
 
     def verdict(self):
-        if self.ratio is None or not self.target:
+        judged = self.ratio if self.value is None else self.value
+        if judged is None or not self.target:
             return ""
-        op, limit = self.target.split()
-        ok = self.ratio <= float(limit) if op == "<=" else self.ratio >= float(limit)
+        op, limit = self.target.split()[:2]
+        ok = judged <= float(limit) if op == "<=" else judged >= float(limit)
         return "ok" if ok else "MISSED"
 
 
