@@ -11,7 +11,7 @@ from unittest.mock import patch
 
 from paths import FIXTURES  # first: puts the e2e harness on the path
 from client import wait_for_record
-from finish_latency import get
+from per_server import get
 from servers import SERVERS
 from stats import Row, median, ratio_row
 

@@ -23,7 +23,7 @@ from paths import FIXTURES, ROOT  # first: puts the e2e harness on the path
 from client import timed_request
 from servers import PHP_PREFIX, PHP_VERSION, PHP_ZTS, Apache, BuiltinServer, Lighttpd, Nginx, Uwsgi, uwsgi_php_version
 from stats import Row, median, quartiles
-from throughput import wrk
+from throughput import alternating_wrk
 
 WORK = 0.1  # seconds finish_work.php works after its finish
 REFERENCE = "nginx + php-fpm"
@@ -70,9 +70,10 @@ def missing(label):
     return None
 
 
-def get(server, path):
+def get(server, path, expected=PAGE):
+    """Client time (ms) of one request, its answer checked."""
     status, _, body, elapsed = timed_request(server, path)
-    assert status == 200 and body == PAGE, (server.name, path, status, body[:200])
+    assert status == 200 and body == expected, (server.name, path, status, body[:200])
     return elapsed * 1000
 
 
@@ -111,11 +112,7 @@ def throughput(pairs, rounds, seconds):
     """{label: (with, without, per-round ratios)} in requests/s."""
     out = {}
     for label, (on, off) in pairs.items():
-        wrk(on, 1), wrk(off, 1)  # workers started, caches filled
-        ours, ref = [], []
-        for r in range(rounds):
-            for server in ((on, off) if r % 2 == 0 else (off, on)):
-                (ours if server is on else ref).append(wrk(server, seconds))
+        ours, ref = alternating_wrk(on, off, rounds, seconds)
         out[label] = (median(ours), median(ref), [a / b for a, b in zip(ours, ref)])
     return out
 

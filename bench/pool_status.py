@@ -12,8 +12,8 @@ from contextlib import ExitStack
 
 from paths import FIXTURES, ROOT
 from servers import Apache, BuiltinServer
-from stats import Row, ratio_row
-from throughput import wrk
+from stats import Row, median, ratio_row
+from throughput import alternating_wrk
 
 SETUPS = {
     "apache mod_php (prefork, 4 children)": lambda **kw: Apache("mod_php", workers=4, **kw),
@@ -27,11 +27,7 @@ def throughput(rounds, seconds):
         with ExitStack() as stack:
             on = stack.enter_context(make(docroot=FIXTURES, ini={"fpm_compat.status": 1}))
             off = stack.enter_context(make(docroot=FIXTURES))
-            wrk(on, 1), wrk(off, 1)
-            ours, ref = [], []
-            for r in range(rounds):
-                for server in ((on, off) if r % 2 == 0 else (off, on)):
-                    (ours if server is on else ref).append(wrk(server, seconds))
+            ours, ref = alternating_wrk(on, off, rounds, seconds)
         per_round = [a / b for a, b in zip(ours, ref)]
         rows.append(ratio_row(f"throughput, hello page, pool status on vs off: {label}", ours, ref, per_round,
                               "req/s", ">= 0.98", fmt="{:.0f}"))
@@ -51,24 +47,41 @@ def request_cost():
                 note="at most 100 readings a second per worker")]
 
 
-def read_256():
-    # php -S: its first process and 255 forked workers, 256 in all.
-    with BuiltinServer(workers=255, docroot=FIXTURES, ini={"fpm_compat.status": 1}) as server:
-        deadline = time.monotonic() + 60
-        while True:
-            with urllib.request.urlopen(server.url("pool_read.php?n=5"), timeout=30) as resp:
-                got = json.loads(resp.read())
-            if got["workers"] == 256 or time.monotonic() > deadline:
-                break
+def read_pool(workers, runs, calls=50):
+    """`runs` requests to pool_read.php on a php -S of `workers` processes
+    (its first process and workers - 1 forked ones), each timing its first
+    fpm_get_status() and the median of `calls` more."""
+    with BuiltinServer(workers=workers - 1, docroot=FIXTURES, ini={"fpm_compat.status": 1}) as server:
+        deadline = time.monotonic() + 120
+        while read(server, 1)["workers"] != workers and time.monotonic() < deadline:
             time.sleep(0.5)
-        with urllib.request.urlopen(server.url("pool_read.php?n=400"), timeout=60) as resp:
-            got = json.loads(resp.read())
-    assert got["workers"] == 256, got
-    return [Row("fpm_get_status(), a pool of 256 workers (php -S): per call", f"{got['status_us']:.0f} µs",
-                target="", note="target <= 100 µs; median of 400 calls"),
-            Row("fpm_status_page(), text page of 256 workers (no ?full): per call", f"{got['page_us']:.0f} µs",
-                note="median of 20 calls; text format")]
+        got = [read(server, calls) for _ in range(runs)]
+    assert all(g["workers"] == workers for g in got), got
+    return got
 
 
-def measure(rounds, seconds):
-    return request_cost() + read_256() + throughput(rounds, seconds)
+def read(server, calls):
+    with urllib.request.urlopen(server.url(f"pool_read.php?n={calls}"), timeout=60) as resp:
+        return json.loads(resp.read())
+
+
+def pool_rows(sizes, runs):
+    rows = []
+    for workers in sizes:
+        got = read_pool(workers, runs)
+        status = [g["status_us"] for g in got]
+        first = [g["first_us"] for g in got]
+        page = [g["page_us"] for g in got]
+        target = "<= 50 µs" if workers == 256 else ""
+        rows.append(Row(f"fpm_get_status(), a pool of {workers} workers (php -S): per call", f"{median(status):.0f} µs",
+                        target=target, value=median(status) if target else None,
+                        spread=f"{min(status):.0f}–{max(status):.0f} µs over runs",
+                        note=f"median over {runs} requests of each one's median of 50 calls; the request's first "
+                             f"call {median(first):.0f} µs (range {min(first):.0f}–{max(first):.0f})"))
+        rows.append(Row(f"fpm_status_page(), text page of {workers} workers: per call", f"{median(page):.0f} µs",
+                        spread=f"{min(page):.0f}–{max(page):.0f} µs over runs"))
+    return rows
+
+
+def measure(rounds, seconds, sizes=(16, 256, 1024), runs=20, scoreboard=True):
+    return (request_cost() if scoreboard else []) + pool_rows(sizes, runs) + throughput(rounds, seconds)

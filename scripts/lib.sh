@@ -11,7 +11,8 @@ RUN_TESTS="$PHP_API_DIR/build/run-tests.php"
 PACKAGES=(php8.2-dev php8.2-cli php8.2-cgi php8.2-fpm php8.2-phpdbg libphp8.2-embed
           clang libclang-dev apache2 apache2-dev libapache2-mod-php8.2 nginx libfcgi-bin
           curl wrk valgrind php-getallheaders python3-pytest python3-brotli python3-jsonschema python3-h2 openssl
-          php-symfony-http-kernel php-symfony-error-handler lighttpd uwsgi-core uwsgi-plugin-php libapache2-mod-fcgid)
+          php-symfony-http-kernel php-symfony-error-handler lighttpd uwsgi-core uwsgi-plugin-php libapache2-mod-fcgid
+          python3-matplotlib)
 
 log() { printf '\n== %s\n' "$*"; }
 
