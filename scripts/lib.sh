@@ -110,6 +110,29 @@ pytest_counts() { # log
     echo "$p $f $s"
 }
 
+# RUSTFLAGS of a release build (CARGO_ENCODED_RUSTFLAGS form) whose cargo
+# target dir is TARGET, with FLAGS after: every absolute path rustc could
+# record (panic locations, the bindings ext-php-rs generates in OUT_DIR) is
+# rewritten to a fixed one, so another checkout builds the same bytes. Only
+# the target's crates get these flags (cargo --target): build scripts do not.
+release_rustflags() { # target [flags...]
+    local flags
+    flags=$(printf '%s\x1f' --remap-path-prefix="$ROOT=/build/fpm_compat" \
+        --remap-path-prefix="${CARGO_HOME:-$HOME/.cargo}=/build/cargo" --remap-path-prefix="$1=/build/target" "${@:2}")
+    echo "${flags%$'\x1f'}"
+}
+
+# What the release's packages and checks need to know about a PHP, as shell
+# assignments, in PHP's own words ("PHP Extension Build => API20220829,NTS").
+php_facts() { # php php-config
+    "$1" -n -r '
+        ob_start(); phpinfo(INFO_GENERAL);
+        preg_match("/^PHP Extension Build => API(\\d+),/m", ob_get_clean(), $m);
+        printf("php_version=%s\nxy=%d.%d\nzts=%d\ndebug=%d\narch=%s\napi=%s\n", PHP_VERSION, PHP_MAJOR_VERSION,
+            PHP_MINOR_VERSION, PHP_ZTS, PHP_DEBUG, php_uname("m"), $m[1] ?? "");'
+    echo "ext_dir=$("$2" --extension-dir)"
+}
+
 # The version, read from Cargo.toml: its only home.
 cargo_version() { sed -n 's/^version *= *"\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1; }
 

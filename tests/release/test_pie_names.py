@@ -80,11 +80,11 @@ def test_every_target_has_a_zip_pie_finds(dist):
     assert found, "the release recorded no target"
     zips = {p.name for p in dist.glob("*.zip")}
     for tag, facts in found.items():
-        candidates = pie_candidates("fpm_compat", VERSION, facts["xy"], facts["arch"], "linux", "glibc",
+        candidates = pie_candidates("fpm_compat", VERSION, facts["xy"], facts["arch"], "linux", facts.get("libc", "glibc"),
                                     facts["debug"] == "1", facts["zts"] == "1")
         ours = [name for name in zips if name in candidates]
         assert len(ours) == 1, f"PHP {tag}: zips {sorted(zips)}, PIE tries {candidates}"
-        assert ours[0] == release_name("fpm_compat", VERSION, facts["xy"], facts["arch"], "linux", "glibc",
+        assert ours[0] == release_name("fpm_compat", VERSION, facts["xy"], facts["arch"], "linux", facts.get("libc", "glibc"),
                                        facts["debug"] == "1", facts["zts"] == "1")
         with zipfile.ZipFile(dist / ours[0]) as archive:
             assert archive.namelist() == ["fpm_compat.so"], f"{ours[0]}: {archive.namelist()}"
