@@ -194,7 +194,7 @@ extern "C" fn get_status(execute_data: &mut ExecuteData, retval: &mut Zval) {
         }
         match (status::live::status_enabled(), load_state()) {
             (true, Some(load)) => {
-                let snapshot = status::live::snapshot(&load.sapi);
+                let snapshot = status::live::snapshot(&load.sapi, finish::finished());
                 array::with_static_keys(|keys| array_of(&status::fields(&snapshot), keys)).return_to(retval);
             }
             _ => retval.set_bool(false),
@@ -216,7 +216,7 @@ extern "C" fn status_page(execute_data: &mut ExecuteData, retval: &mut Zval) {
         };
         let query = engine::with_request_fields(|r| r.query_string.map(<[u8]>::to_vec)).unwrap_or_default();
         let (format, full) = status::page::choose(&query);
-        let pool = status::live::snapshot(&load.sapi);
+        let pool = status::live::snapshot(&load.sapi, finish::finished());
         let body = status::page::render(&pool, format, full, &|t| os::local_time(t, c"%d/%b/%Y:%H:%M:%S %z"));
         if !engine::headers_sent() {
             engine::set_header(&format!("Content-Type: {}", format.content_type()));

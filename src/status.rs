@@ -1,23 +1,27 @@
-//! `fpm_get_status()`: this process described as an FPM pool of one.
+//! `fpm_get_status()`: the server's workers described as an FPM pool.
 //!
 //! FPM's function returns its scoreboard as an array whose keys, key order
 //! and value types code reads directly (`$s['procs'][0]['request-uri']`), so
 //! the shape here is FPM's, field by field (php-src
-//! `sapi/fpm/fpm/fpm_status.c`, `fpm_status_export_to_zval()`). The figures
-//! are true for this process: the requests it served, how long the current
-//! one has run, what it is serving (read where FPM reads it,
-//! `SG(request_info)`, cut to the sizes of FPM's scoreboard fields), and the
-//! CPU share and peak memory of the last request it completed.
-//!
-//! One deliberate difference: FPM shows `last-request-cpu` and
-//! `last-request-memory` only for idle workers, so the worker that calls the
-//! function always reads 0 there. A pool of one has no idle worker to ask,
-//! so the calling process reports its own previous request instead.
+//! `sapi/fpm/fpm/fpm_status.c`, `fpm_status_export_to_zval()`), following
+//! the php-fpm of the same PHP version ([`FpmLayout`]).
 //!
 //! Where the server forks its workers from one PHP start-up (Apache
-//! prefork, `php -S` workers, php-cgi's `PHP_FCGI_CHILDREN`), the pool is
-//! every worker, read from a shared scoreboard (`ffi::scoreboard`), and
-//! the figures are FPM's ([`worker`], [`counts`]).
+//! prefork, `php -S` workers, php-cgi's `PHP_FCGI_CHILDREN`; under a
+//! threaded MPM each thread is a worker), the pool is every live worker,
+//! read from a shared scoreboard (`ffi::scoreboard`), and the figures are
+//! FPM's ([`worker`], [`counts`]). Elsewhere (plain CGI, the CLI, a server
+//! whose scoreboard could not be mapped) the pool is this process alone:
+//! the requests it served, how long the current one has run, what it is
+//! serving (read where FPM reads it, `SG(request_info)`, cut to the sizes
+//! of FPM's scoreboard fields), and the CPU share and peak memory of the
+//! last request it completed.
+//!
+//! One deliberate difference in a pool of one: FPM shows
+//! `last-request-cpu` and `last-request-memory` only for idle workers, so
+//! the worker that calls the function always reads 0 there. A pool of one
+//! has no idle worker to ask, so the calling process reports its own
+//! previous request instead.
 //!
 //! This module is pure: [`Pool`] is plain data and [`fields`] turns it
 //! into FPM's ordered key/value list; `page` writes php-fpm's status page

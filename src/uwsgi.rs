@@ -63,7 +63,7 @@ pub enum Plan {
     /// `frame` first: the response announces its length and
     /// `Connection: close` (a kept-alive connection); `half_close`: a
     /// connection the protocol kept open is half-closed afterwards.
-    Disconnect { frame: bool, half_close: bool },
+    Disconnect(Disconnect),
     /// The request cannot be used, the headers are unsent: Content-Length
     /// framing, as on any SAPI without a way to end a response.
     FrameOnly,
@@ -72,14 +72,28 @@ pub enum Plan {
     Refuse,
 }
 
+/// How a validated request is ended through uWSGI (see [`Plan::Disconnect`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disconnect {
+    pub frame: bool,
+    pub half_close: bool,
+}
+
+/// The end of a request that validated, whose close is `close`.
+pub fn disconnect(close: ProtoClose, headers_sent: bool) -> Disconnect {
+    match close {
+        ProtoClose::Closes => Disconnect { frame: false, half_close: false },
+        ProtoClose::MayKeepAlive => Disconnect { frame: !headers_sent, half_close: true },
+    }
+}
+
 /// The plan for a request whose close is `close` (None: the request did not
 /// validate).
 pub fn plan(close: Option<ProtoClose>, headers_sent: bool) -> Plan {
-    match (close, headers_sent) {
-        (Some(ProtoClose::Closes), _) => Plan::Disconnect { frame: false, half_close: false },
-        (Some(ProtoClose::MayKeepAlive), sent) => Plan::Disconnect { frame: !sent, half_close: true },
-        (None, false) => Plan::FrameOnly,
-        (None, true) => Plan::Refuse,
+    match close {
+        Some(close) => Plan::Disconnect(disconnect(close, headers_sent)),
+        None if headers_sent => Plan::Refuse,
+        None => Plan::FrameOnly,
     }
 }
 
@@ -110,14 +124,14 @@ mod tests {
 
     #[test]
     fn kept_alive_connections_are_framed_while_headers_are_unsent() {
-        assert_eq!(plan(Some(ProtoClose::MayKeepAlive), false), Plan::Disconnect { frame: true, half_close: true });
-        assert_eq!(plan(Some(ProtoClose::MayKeepAlive), true), Plan::Disconnect { frame: false, half_close: true });
+        assert_eq!(plan(Some(ProtoClose::MayKeepAlive), false), Plan::Disconnect(Disconnect { frame: true, half_close: true }));
+        assert_eq!(plan(Some(ProtoClose::MayKeepAlive), true), Plan::Disconnect(Disconnect { frame: false, half_close: true }));
     }
 
     #[test]
     fn closing_protocols_just_disconnect_whatever_was_sent() {
         for sent in [false, true] {
-            assert_eq!(plan(Some(ProtoClose::Closes), sent), Plan::Disconnect { frame: false, half_close: false });
+            assert_eq!(plan(Some(ProtoClose::Closes), sent), Plan::Disconnect(Disconnect { frame: false, half_close: false }));
         }
     }
 

@@ -12,7 +12,22 @@ use std::ffi::c_char;
 
 use ext_php_rs::ffi;
 
-use super::server_vars::{ServerKey, ServerValue};
+/// One `$_SERVER` value (already through references).
+#[derive(Clone, Copy)]
+pub struct ServerValue(pub(super) *const ffi::zval);
+
+/// One `$_SERVER` key as the array holds it: its zend_string, NULL for an
+/// integer key. Valid as long as the array's values are.
+#[derive(Clone, Copy)]
+pub struct ServerKey(pub(super) *const ffi::zend_string);
+
+impl ServerValue {
+    /// Whether converting it to a string runs no code and raises nothing.
+    pub fn is_string(self) -> bool {
+        // SAFETY: values handed out by a ServerArray, read before PHP code runs.
+        unsafe { type_of(self.0) == ffi::IS_STRING }
+    }
+}
 
 extern "C" {
     fn _zend_handle_numeric_str_ex(key: *const c_char, length: usize, idx: *mut ffi::zend_ulong) -> bool;

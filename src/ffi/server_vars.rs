@@ -11,6 +11,9 @@ use std::ffi::c_char;
 
 use ext_php_rs::ffi;
 
+// The zval views (`ServerKey`, `ServerValue`) live with the other zval
+// readers in `array`, so that imports run one way: server_vars -> array.
+pub use super::array::{ServerKey, ServerValue};
 use super::array::{copy_value, found, resolve, type_of, zstr_bytes, HeldArray};
 
 extern "C" {
@@ -47,15 +50,6 @@ pub struct ServerArray {
     /// can change without `$_SERVER` itself being written to.
     saw_reference: Cell<bool>,
 }
-
-/// One `$_SERVER` value (already through references).
-#[derive(Clone, Copy)]
-pub struct ServerValue(pub(super) *const ffi::zval);
-
-/// One `$_SERVER` key as the array holds it: its zend_string, NULL for an
-/// integer key. Valid as long as the array's values are.
-#[derive(Clone, Copy)]
-pub struct ServerKey(pub(super) *const ffi::zend_string);
 
 /// The live `$_SERVER` array, None if the script made it something else.
 pub fn server_vars() -> Option<ServerArray> {
@@ -154,14 +148,6 @@ impl ServerArray {
     pub fn same_as(&self, held: &HeldArray) -> bool {
         // SAFETY: reads the held zval's array pointer.
         std::ptr::eq(self.ht, unsafe { held.0.value.arr })
-    }
-}
-
-impl ServerValue {
-    /// Whether converting it to a string runs no code and raises nothing.
-    pub fn is_string(self) -> bool {
-        // SAFETY: values handed out by a ServerArray, read before PHP code runs.
-        unsafe { type_of(self.0) == ffi::IS_STRING }
     }
 }
 

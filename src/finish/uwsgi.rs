@@ -15,7 +15,7 @@
 use super::framed::ContentLengthFraming;
 use super::{end_output_and_flush, end_output_and_send_headers, EndResponse, LaterOutput, Outcome, RequestSettings};
 use crate::ffi::{engine, os, output, uwsgi};
-use crate::uwsgi::{plan, Plan};
+use crate::uwsgi::{disconnect, plan, Disconnect, Plan};
 
 pub struct Uwsgi;
 
@@ -33,9 +33,7 @@ impl EndResponse for Uwsgi {
             Ok(req) => req,
             Err(refusal) => return unusable(refusal, plan(None, headers_sent), request),
         };
-        let Plan::Disconnect { frame, half_close } = plan(Some(req.close()), headers_sent) else {
-            return unusable("no plan", Plan::Refuse, request);
-        };
+        let Disconnect { frame, half_close } = disconnect(req.close(), headers_sent);
         if frame {
             if let outcome @ Outcome::NotEnded(_) = FRAMING.end_response(request) {
                 return outcome;

@@ -22,7 +22,6 @@ use super::threads::{self, Member};
 use super::{CpuClock, FpmLayout, LastRequest, Pool, RequestInfo, SlotFigures, State, Worker};
 use crate::ffi::scoreboard::{self, Fresh, Scoreboard, Stage};
 use crate::ffi::{apache, engine, os};
-use crate::finish;
 
 /// The PHP 8 minor version built against (a module only loads into that
 /// one), as far as php-fpm's status shape tells versions apart.
@@ -157,11 +156,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The pool now: every live worker of the scoreboard, or this process as
-/// a pool of one.
-pub fn snapshot(pool: &str) -> Pool {
+/// a pool of one (`finished`: whether this request's finish has run, which
+/// the caller knows; the status room stays below the finish room).
+pub fn snapshot(pool: &str, finished: bool) -> Pool {
     match Scoreboard::counters() {
         Some(counters) => whole_pool(pool, counters),
-        None => pool_of_one(pool),
+        None => pool_of_one(pool, finished),
     }
 }
 
@@ -208,7 +208,7 @@ fn whole_pool(name: &str, c: scoreboard::Counters) -> Pool {
     }
 }
 
-fn pool_of_one(pool: &str) -> Pool {
+fn pool_of_one(pool: &str, finished: bool) -> Pool {
     let last = *lock(&LAST);
     let duration = CURRENT.with(Cell::get).map_or(0, |c| scoreboard::monotonic_us().saturating_sub(c.started_us));
     let start_epoch = process_start_epoch();
@@ -224,7 +224,7 @@ fn pool_of_one(pool: &str) -> Pool {
             pid: i64::from(std::process::id()),
             start_epoch,
             requests,
-            state: if finish::finished() { State::Finishing } else { State::Running },
+            state: if finished { State::Finishing } else { State::Running },
             request_duration_us: duration,
             request: engine::request_info(),
             // FPM's calling worker reads 0 here; a pool of one has no idle
