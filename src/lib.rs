@@ -12,6 +12,7 @@ pub mod fastcgi;
 pub mod ffi;
 pub mod headers;
 pub mod registry;
+pub mod scoreboard;
 pub mod settings;
 pub mod status;
 pub mod uwsgi;

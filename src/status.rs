@@ -662,56 +662,6 @@ mod tests {
         assert_eq!(reads.get(), 3);
     }
 
-    /// bench/pool_status.py runs this (`--ignored`): what a worker adds to
-    /// each request with the scoreboard on, as `live` does it: request
-    /// start and end in the slot (the shared clock, the counters, the
-    /// fields), then with the CPU clock, read at most once a tick; and what
-    /// one reading of the CPU clock costs (php-fpm reads it twice a request).
-    #[test]
-    #[ignore]
-    fn bench_request_cost() {
-        use crate::ffi::os::request_cpu_us;
-        use crate::ffi::scoreboard::{monotonic_us, Fresh, Scoreboard};
-        assert!(Scoreboard::create(1_700_000_000, 0));
-        assert!(Scoreboard::join(&Fresh { pid: 1, start_epoch: 0 }));
-        let median_ns = |cycle: &mut dyn FnMut()| {
-            let mut rounds = Vec::new();
-            for _ in 0..15 {
-                let t = std::time::Instant::now();
-                for _ in 0..100_000 {
-                    cycle();
-                }
-                rounds.push(t.elapsed().as_nanos() as f64 / 100_000.0);
-            }
-            rounds.sort_by(f64::total_cmp);
-            rounds[7]
-        };
-        let request = |cpu: Option<&mut CpuClock>| {
-            let start = monotonic_us();
-            let mut cpu = cpu;
-            if let Some(c) = cpu.as_deref_mut() {
-                c.request_started(start, request_cpu_us);
-            }
-            Scoreboard::request_started(start, |f| {
-                f.set(Some(b"GET"), Some(b"/index.php"), Some(b"page=2&sort=name"), Some(b"/var/www/html/index.php"), None, 0)
-            });
-            let end = monotonic_us();
-            let share = cpu.map_or(0.0, |c| c.request_ended(end, end - start, request_cpu_us));
-            Scoreboard::request_ended(end, share, 2_097_152);
-        };
-        let plain = median_ns(&mut || request(None));
-        let mut clock = CpuClock::new();
-        let with_cpu = median_ns(&mut || request(Some(&mut clock)));
-        let reading = median_ns(&mut || {
-            std::hint::black_box(request_cpu_us());
-        });
-        println!("scoreboard request cost: {plain:.0} ns per request (median of 15 x 100000)");
-        println!("scoreboard request cost with the CPU clock read once a tick: {with_cpu:.0} ns per request (median of 15 x 100000)");
-        println!("one reading of the CPU clock: {reading:.0} ns (median of 15 x 100000)");
-        Scoreboard::leave();
-        Scoreboard::destroy();
-    }
-
     #[test]
     fn cpu_clock_of_a_forked_child_starts_again() {
         let mut c = CpuClock::new();

@@ -1,6 +1,9 @@
-//! The pool's scoreboard: shared memory mapped before the server forks its
-//! workers, one slot per worker, as php-fpm's master maps its scoreboard
-//! (`fpm_scoreboard.c`) before forking children.
+//! The pool's scoreboard in memory: the shared mapping made before the
+//! server forks its workers, one slot per worker, as php-fpm's master maps
+//! its scoreboard (`fpm_scoreboard.c`) before forking children; the robust
+//! mutexes that say who is alive; the fork hook that lists new workers.
+//! What a slot holds and the rules for writing, reading and claiming it are
+//! `crate::scoreboard`'s (pure); this module applies them to the mapping.
 //!
 //! Who is alive is decided by the kernel, not by pids: each slot has a
 //! robust, process-shared mutex that its worker locks when it takes the
@@ -11,11 +14,6 @@
 //! liveness is the word, read with one atomic load. A new worker takes the
 //! first slot whose mutex it can lock (free or owner-dead): one atomic
 //! step, two workers cannot take the same slot.
-//!
-//! Each slot is written by its owner only, under a sequence counter
-//! (seqlock): odd while a write is under way. A reader copies the slot and
-//! retries if the counter moved, so no worker ever waits for another, and
-//! readers never block writers. Pool counters are atomics.
 //!
 //! Workers are found before their first request: a fork handler
 //! (`pthread_atfork`) takes a slot in every direct child of the process
@@ -37,87 +35,15 @@
 //! every other function is a no-op without a scoreboard.
 
 use std::cell::Cell;
-use std::sync::atomic::{fence, AtomicI32, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, Ordering};
 
-/// Workers one pool can list (Apache prefork's default `ServerLimit` is
-/// 256). The slots' pages are only touched when a worker takes one.
-pub const SLOTS: usize = 1024;
-
-/// The event MPM's defaults, `ServerLimit` 16 × `ThreadsPerChild` 25, take
-/// a slot per thread plus a process record per child. A graceful restart
-/// starts PHP, hence a new board, afresh: the old generation's children
-/// finish in the old one, so a board never holds two generations (if it
-/// did, twice this would fit too).
-const _: () = assert!(2 * 16 * (25 + 1) <= SLOTS);
-
-/// Field buffers: the widest of any php-fpm version (8.5's), NUL excluded;
-/// the pure layer cuts to the sizes of the PHP version built against.
-pub const METHOD_LEN: usize = 15;
-pub const URI_LEN: usize = 511;
-pub const QUERY_LEN: usize = 2047;
-pub const SCRIPT_LEN: usize = 511;
-pub const USER_LEN: usize = 31;
-
-/// A worker's stage, as FPM names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Stage {
-    Idle = 0,
-    Running = 1,
-    Finishing = 2,
-}
-
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub struct Field<const N: usize> {
-    len: u16,
-    bytes: [u8; N],
-}
-
-impl<const N: usize> Field<N> {
-    fn set(&mut self, value: Option<&[u8]>) {
-        let value = value.unwrap_or_default();
-        let n = value.len().min(N);
-        self.bytes[..n].copy_from_slice(&value[..n]);
-        self.len = n as u16;
-    }
-
-    pub fn get(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.len).min(N)]
-    }
-}
-
-/// One worker's figures: FPM's `struct fpm_scoreboard_proc_s`, the parts
-/// its status shows.
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub struct SlotData {
-    pub pid: i32,
-    pub stage: u8,
-    /// A process record: the worker threads it stands for (0: a worker).
-    pub threads: u32,
-    /// A worker thread: its process record's slot + 1 (0: none).
-    pub record: u32,
-    pub requests: u64,
-    /// When the worker started (Unix time).
-    pub start_epoch: i64,
-    /// When the current (or last) request started, CLOCK_MONOTONIC in µs.
-    pub accepted_us: u64,
-    /// How long the last completed request took, in µs (shown while idle).
-    pub duration_us: u64,
-    pub content_length: i64,
-    pub last_cpu_percent: f64,
-    pub last_memory: u64,
-    pub method: Field<METHOD_LEN>,
-    pub uri: Field<URI_LEN>,
-    pub query: Field<QUERY_LEN>,
-    pub script: Field<SCRIPT_LEN>,
-    pub user: Field<USER_LEN>,
-}
+use crate::scoreboard::{
+    claim, left_a_request_running, Counters, Field, Fresh, RequestFields, SeqCount, SlotData, Stage, Tally, SLOTS,
+};
 
 #[repr(C)]
 struct Slot {
-    seq: AtomicU32,
+    seq: SeqCount,
     data: SlotData,
 }
 
@@ -125,16 +51,7 @@ struct Slot {
 struct Header {
     /// The process that mapped it: its direct children are the workers.
     root_pid: AtomicI32,
-    start_epoch: AtomicI64,
-    /// FPM's `accepted-conn`: requests the pool accepted, dead workers' too.
-    accepted: AtomicU64,
-    /// Requests running now, for `max-active-processes`.
-    active: AtomicI64,
-    active_max: AtomicI64,
-    /// The highest peak memory of a completed request (8.4+'s `memory-peak`).
-    memory_peak: AtomicU64,
-    /// Slots ever taken: readers look no further.
-    high_water: AtomicU32,
+    tally: Tally,
     /// The worker threads of each child (0: a child is one worker).
     threads_per_child: AtomicU32,
     locks: [libc::pthread_mutex_t; SLOTS],
@@ -154,21 +71,6 @@ static RECORD: AtomicU32 = AtomicU32::new(0);
 thread_local! {
     /// The slot this thread owns, if it is a worker of the pool.
     static MINE: Cell<Option<usize>> = const { Cell::new(None) };
-}
-
-/// What a fresh worker's slot holds.
-pub struct Fresh {
-    pub pid: i32,
-    pub start_epoch: i64,
-}
-
-/// The pool's counters, as one read.
-#[derive(Debug, Clone, Copy)]
-pub struct Counters {
-    pub start_epoch: i64,
-    pub accepted: u64,
-    pub active_max: i64,
-    pub memory_peak: u64,
 }
 
 pub struct Scoreboard;
@@ -211,7 +113,7 @@ impl Scoreboard {
             }
             libc::pthread_mutexattr_destroy(&mut attr);
             (*h).root_pid.store(libc::getpid(), Ordering::Relaxed);
-            (*h).start_epoch.store(start_epoch, Ordering::Relaxed);
+            (*h).tally.started_at(start_epoch);
             (*h).threads_per_child.store(threads_per_child, Ordering::Relaxed);
             BOARD.store(h, Ordering::Release);
             register_fork_handler();
@@ -293,16 +195,8 @@ impl Scoreboard {
         if MINE.with(Cell::get).is_none() {
             return;
         }
-        let c = header(h);
-        c.accepted.fetch_add(1, Ordering::Relaxed);
-        let active = c.active.fetch_add(1, Ordering::Relaxed) + 1;
-        c.active_max.fetch_max(active, Ordering::Relaxed);
-        write(|d| {
-            d.stage = Stage::Running as u8;
-            d.requests += 1;
-            d.accepted_us = now_us;
-            fill(&mut RequestFields(d));
-        });
+        header(h).tally.request_started();
+        write(|d| d.request_started(now_us, fill));
     }
 
     /// After `fastcgi_finish_request()`.
@@ -316,25 +210,12 @@ impl Scoreboard {
         if MINE.with(Cell::get).is_none() {
             return;
         }
-        let c = header(h);
-        c.active.fetch_sub(1, Ordering::Relaxed);
-        c.memory_peak.fetch_max(memory, Ordering::Relaxed);
-        write(|d| {
-            d.stage = Stage::Idle as u8;
-            d.duration_us = now_us.saturating_sub(d.accepted_us);
-            d.last_cpu_percent = cpu_percent;
-            d.last_memory = memory;
-        });
+        header(h).tally.request_ended(memory);
+        write(|d| d.request_ended(now_us, cpu_percent, memory));
     }
 
     pub fn counters() -> Option<Counters> {
-        let c = header(board()?);
-        Some(Counters {
-            start_epoch: c.start_epoch.load(Ordering::Relaxed),
-            accepted: c.accepted.load(Ordering::Relaxed),
-            active_max: c.active_max.load(Ordering::Relaxed),
-            memory_peak: c.memory_peak.load(Ordering::Relaxed),
-        })
+        Some(header(board()?).tally.counters())
     }
 
     /// Every live slot with its index, in slot order (FPM lists its
@@ -342,36 +223,16 @@ impl Scoreboard {
     /// (`threads` > 0). A dead owner's slot is skipped.
     pub fn workers(mut each: impl FnMut(usize, &SlotData)) {
         let Some(h) = board() else { return };
-        let c = header(h);
-        let n = (c.high_water.load(Ordering::Acquire) as usize).min(SLOTS);
         // A copy on the stack, reused: the slot is about 3 KB.
-        // SAFETY: all-zero is a valid SlotData.
-        let mut copy: SlotData = unsafe { std::mem::zeroed() };
-        for i in 0..n {
+        let mut copy = SlotData::EMPTY;
+        for i in 0..header(h).tally.slots_in_use() {
             if !alive(h, i) {
                 continue;
             }
             // SAFETY: the slot lives in the mapping; it is read under its
             // sequence counter and used only if no write overlapped.
             let slot = unsafe { &*std::ptr::addr_of!((*h).slots[i]) };
-            let mut consistent = false;
-            for attempt in 0..10_000 {
-                let before = slot.seq.load(Ordering::Acquire);
-                if before & 1 == 0 {
-                    unsafe { read_slot(slot, &mut copy) };
-                    fence(Ordering::Acquire);
-                    if slot.seq.load(Ordering::Relaxed) == before {
-                        consistent = true;
-                        break;
-                    }
-                }
-                if attempt > 100 {
-                    // The writer was descheduled mid-write: let it run.
-                    unsafe { libc::sched_yield() };
-                } else {
-                    std::hint::spin_loop();
-                }
-            }
+            let consistent = slot.seq.read(|| unsafe { read_slot(slot, &mut copy) });
             if consistent && copy.pid != 0 && alive(h, i) {
                 each(i, &copy);
             }
@@ -382,60 +243,37 @@ impl Scoreboard {
 /// Locks the first free (or owner-dead) slot for this thread, fills it
 /// fresh (Idle, 0 requests) with `init`, and returns it.
 fn take_slot(h: *mut Header, init: impl FnOnce(&mut SlotData)) -> Option<usize> {
-    for i in 0..SLOTS {
-        // SAFETY: the lock lives in the shared mapping.
-        let rc = unsafe { libc::pthread_mutex_trylock(std::ptr::addr_of_mut!((*h).locks[i])) };
-        let taken = match rc {
-            0 => true,
-            libc::EOWNERDEAD => {
-                // SAFETY: as above; we own it now.
-                unsafe { libc::pthread_mutex_consistent(std::ptr::addr_of_mut!((*h).locks[i])) };
-                true
-            }
-            _ => false,
-        };
-        if !taken {
-            continue;
-        }
-        // The slot's last owner is gone: a request it left running no
-        // longer counts as active (a record is always idle).
-        // SAFETY: we own the slot; its data was last written by its owner.
-        let slot = unsafe { &*std::ptr::addr_of!((*h).slots[i]) };
-        let was = unsafe { std::ptr::read_volatile(std::ptr::addr_of!(slot.data.stage)) };
-        if unsafe { std::ptr::read_volatile(std::ptr::addr_of!(slot.data.pid)) } != 0 && was != Stage::Idle as u8 {
-            header(h).active.fetch_sub(1, Ordering::Relaxed);
-        }
-        write_slot(h, i, |d| {
-            // SAFETY: all-zero is a valid SlotData (empty fields).
-            *d = unsafe { std::mem::zeroed() };
-            d.stage = Stage::Idle as u8;
-            init(d);
-        });
-        header(h).high_water.fetch_max(i as u32 + 1, Ordering::AcqRel);
-        return Some(i);
+    let i = claim(|&i| lock(h, i))?;
+    // The slot's last owner is gone: a request it left running no longer
+    // counts as active.
+    // SAFETY: we own the slot; its data was last written by its owner.
+    let slot = unsafe { &*std::ptr::addr_of!((*h).slots[i]) };
+    let (pid, stage) = unsafe {
+        (std::ptr::read_volatile(std::ptr::addr_of!(slot.data.pid)), std::ptr::read_volatile(std::ptr::addr_of!(slot.data.stage)))
+    };
+    if left_a_request_running(pid, stage) {
+        header(h).tally.request_abandoned();
     }
-    None
+    write_slot(h, i, |d| {
+        *d = SlotData::EMPTY;
+        init(d);
+    });
+    header(h).tally.slot_taken(i);
+    Some(i)
 }
 
-/// Writes the current request's fields into the slot.
-pub struct RequestFields<'a>(&'a mut SlotData);
-
-impl RequestFields<'_> {
-    pub fn set(
-        &mut self,
-        method: Option<&[u8]>,
-        uri: Option<&[u8]>,
-        query: Option<&[u8]>,
-        script: Option<&[u8]>,
-        user: Option<&[u8]>,
-        content_length: i64,
-    ) {
-        self.0.method.set(method);
-        self.0.uri.set(uri);
-        self.0.query.set(query);
-        self.0.script.set(script);
-        self.0.user.set(user);
-        self.0.content_length = content_length;
+/// Locks slot `i`'s mutex for this thread if it is free or its owner died.
+fn lock(h: *mut Header, i: usize) -> bool {
+    // SAFETY: the lock lives in the shared mapping.
+    let rc = unsafe { libc::pthread_mutex_trylock(std::ptr::addr_of_mut!((*h).locks[i])) };
+    match rc {
+        0 => true,
+        libc::EOWNERDEAD => {
+            // SAFETY: as above; we own it now.
+            unsafe { libc::pthread_mutex_consistent(std::ptr::addr_of_mut!((*h).locks[i])) };
+            true
+        }
+        _ => false,
     }
 }
 
@@ -504,11 +342,7 @@ fn write_slot(h: *mut Header, i: usize, change: impl FnOnce(&mut SlotData)) {
     // the counter, odd while this runs.
     unsafe {
         let slot = std::ptr::addr_of_mut!((*h).slots[i]);
-        let seq = &(*slot).seq;
-        seq.fetch_add(1, Ordering::Relaxed);
-        fence(Ordering::Release);
-        change(&mut *std::ptr::addr_of_mut!((*slot).data));
-        seq.fetch_add(1, Ordering::Release);
+        (*slot).seq.write(|| change(&mut *std::ptr::addr_of_mut!((*slot).data)));
     }
 }
 
@@ -795,6 +629,57 @@ mod tests {
         }
         eprintln!("scoreboard: reading 256 workers took {} µs (best of 20)", best / 1000);
         kids.into_iter().for_each(kill_and_reap);
+        Scoreboard::destroy();
+    }
+
+    /// bench/pool_status.py runs this (`--ignored`): what a worker adds to
+    /// each request with the scoreboard on, as `status::live` does it: request
+    /// start and end in the slot (the shared clock, the counters, the
+    /// fields), then with the CPU clock, read at most once a tick; and what
+    /// one reading of the CPU clock costs (php-fpm reads it twice a request).
+    #[test]
+    #[ignore]
+    fn bench_request_cost() {
+        use crate::ffi::os::request_cpu_us;
+        use crate::status::CpuClock;
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        assert!(Scoreboard::create(1_700_000_000, 0));
+        assert!(Scoreboard::join(&Fresh { pid: 1, start_epoch: 0 }));
+        let median_ns = |cycle: &mut dyn FnMut()| {
+            let mut rounds = Vec::new();
+            for _ in 0..15 {
+                let t = std::time::Instant::now();
+                for _ in 0..100_000 {
+                    cycle();
+                }
+                rounds.push(t.elapsed().as_nanos() as f64 / 100_000.0);
+            }
+            rounds.sort_by(f64::total_cmp);
+            rounds[7]
+        };
+        let request = |cpu: Option<&mut CpuClock>| {
+            let start = monotonic_us();
+            let mut cpu = cpu;
+            if let Some(c) = cpu.as_deref_mut() {
+                c.request_started(start, request_cpu_us);
+            }
+            Scoreboard::request_started(start, |f| {
+                f.set(Some(b"GET"), Some(b"/index.php"), Some(b"page=2&sort=name"), Some(b"/var/www/html/index.php"), None, 0)
+            });
+            let end = monotonic_us();
+            let share = cpu.map_or(0.0, |c| c.request_ended(end, end - start, request_cpu_us));
+            Scoreboard::request_ended(end, share, 2_097_152);
+        };
+        let plain = median_ns(&mut || request(None));
+        let mut clock = CpuClock::new();
+        let with_cpu = median_ns(&mut || request(Some(&mut clock)));
+        let reading = median_ns(&mut || {
+            std::hint::black_box(request_cpu_us());
+        });
+        println!("scoreboard request cost: {plain:.0} ns per request (median of 15 x 100000)");
+        println!("scoreboard request cost with the CPU clock read once a tick: {with_cpu:.0} ns per request (median of 15 x 100000)");
+        println!("one reading of the CPU clock: {reading:.0} ns (median of 15 x 100000)");
+        Scoreboard::leave();
         Scoreboard::destroy();
     }
 }

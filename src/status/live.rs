@@ -20,7 +20,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::threads::{self, Member};
 use super::{CpuClock, FpmLayout, LastRequest, Pool, RequestInfo, SlotFigures, State, Worker};
-use crate::ffi::scoreboard::{self, Fresh, Scoreboard, Stage};
+use crate::ffi::scoreboard::{self, Scoreboard};
+use crate::scoreboard::{Counters, Fresh, Stage};
 use crate::ffi::{apache, engine, os};
 
 /// The PHP 8 minor version built against (a module only loads into that
@@ -165,7 +166,7 @@ pub fn snapshot(pool: &str, finished: bool) -> Pool {
     }
 }
 
-fn whole_pool(name: &str, c: scoreboard::Counters) -> Pool {
+fn whole_pool(name: &str, c: Counters) -> Pool {
     let now_us = scoreboard::monotonic_us();
     let mut slots = Vec::new();
     Scoreboard::workers(|index, slot| {
