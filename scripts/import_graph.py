@@ -31,7 +31,8 @@ LAYERS = [
      ["settings", "registry", "headers", "fastcgi", "uwsgi", "scoreboard", "status", "status::page",
       "status::threads", "fuzz"]),
     ("ffi", "one module per counterpart: the only unsafe code", ["ffi", "ffi::*"]),
-    ("rooms", "the steps: gather the pool's figures, end a response", ["status::live", "finish", "finish::*"]),
+    ("pool", "gathers the pool's figures while requests run", ["status::live"]),
+    ("finish", "ends a response, one backend per SAPI family", ["finish", "finish::*"]),
     ("hooks", "what PHP calls: thin extern \"C\" shells", ["module"]),
     ("root", "the crate: declares the modules", ["crate"]),
 ]
@@ -244,7 +245,7 @@ def check(edges, doc):
     for c in cycles(edges):
         problems.append("cycle: " + " -> ".join(map(name, c)))
     if doc:
-        body = Path(doc).read_text()
+        body = Path(doc).read_text() if Path(doc).is_file() else ""
         if BEGIN not in body or END not in body:
             problems.append(f"{doc}: no generated graph between {BEGIN} and {END}")
         else:
