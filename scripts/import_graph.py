@@ -7,6 +7,7 @@ inline `crate::…` paths of src/**/*.rs, judged against the declared layers.
     import_graph.py --check [DOC]   exit 1 on a cycle, an upward arrow, a module
                                     with no declared layer, or (with DOC) a stale
                                     copy of the text between DOC's markers
+    import_graph.py --update DOC    rewrites that copy
     --src DIR                       another source tree (the check's own tests)
 
 A node is a module with its own file (src/status/live.rs is status::live);
@@ -260,8 +261,14 @@ def main():
     ap.add_argument("--src", type=Path, default=ROOT / "src")
     ap.add_argument("--dot", action="store_true")
     ap.add_argument("--check", nargs="?", const="", metavar="DOC")
+    ap.add_argument("--update", metavar="DOC", type=Path)
     args = ap.parse_args()
     edges = graph(args.src.resolve())
+    if args.update:
+        head, rest = args.update.read_text().split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        args.update.write_text(f"{head}{BEGIN}\n```\n{text(edges)}```\n{END}{tail}")
+        return 0
     if args.check is None:
         sys.stdout.write(dot(edges) if args.dot else text(edges))
         return 0

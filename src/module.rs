@@ -1,5 +1,6 @@
 //! The module entry: what PHP calls. Each hook is a thin shell over the
-//! pure modules and `finish`, wrapped so a panic cannot unwind into C.
+//! pure modules, `finish` and `status::live`, wrapped so a panic cannot
+//! unwind into C.
 
 use std::ffi::c_int;
 use std::sync::OnceLock;

@@ -9,8 +9,9 @@
 //! Where the server forks its workers from one PHP start-up (Apache
 //! prefork, `php -S` workers, php-cgi's `PHP_FCGI_CHILDREN`; under a
 //! threaded MPM each thread is a worker), the pool is every live worker,
-//! read from a shared scoreboard (`ffi::scoreboard`), and the figures are
-//! FPM's ([`worker`], [`counts`]). Elsewhere (plain CGI, the CLI, a server
+//! read from a shared scoreboard (`ffi::scoreboard`, following the protocol
+//! in `crate::scoreboard`; under a threaded MPM `threads` makes the workers
+//! from its slots), and the figures are FPM's ([`worker`], [`counts`]). Elsewhere (plain CGI, the CLI, a server
 //! whose scoreboard could not be mapped) the pool is this process alone:
 //! the requests it served, how long the current one has run, what it is
 //! serving (read where FPM reads it, `SG(request_info)`, cut to the sizes

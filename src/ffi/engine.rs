@@ -1,6 +1,8 @@
-//! The PHP engine: the SAPI module and globals (`sapi_module`, `SG()`), the
-//! function table, INI entries, errors and the log, and the request's
-//! connection state (`PG(connection_status)`).
+//! The PHP engine: the SAPI module and globals (`sapi_module`, `SG()`: the
+//! request's info, headers and response code, and the SAPI's own request
+//! behind `SG(server_context)` handed to `apache` or `uwsgi` to validate),
+//! the function table, INI entries, errors and the log, the request's
+//! connection state (`PG(connection_status)`) and peak memory.
 //!
 //! Callers may rely on: every function here is called on the thread that
 //! runs the current request (PHP's own rule) and uses PHP's accessor

@@ -1,7 +1,7 @@
 //! The only unsafe code: one module per thing the extension talks to, each
-//! wrapping that counterpart's C interface in safe functions. Everything
-//! else (the decisions, `finish`, `status`) calls these and holds no raw
-//! pointers.
+//! wrapping that counterpart's C interface in safe functions. `finish`,
+//! `status::live` and `module` call these and hold no raw pointers; the pure
+//! modules never import them (scripts/checks/imports.sh).
 //!
 //! `os`, `detached`, `scoreboard`, `apache` and `uwsgi` use no PHP symbols (Apache's and uWSGI's
 //! functions are looked up at run time), so their unit tests run in `cargo test`; the modules over PHP

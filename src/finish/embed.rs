@@ -1,5 +1,6 @@
-//! The embed SAPI, and any SAPI we know no better way for: the host program
-//! owns the connection, so finishing hands it everything now.
+//! The embed SAPI: the host program owns the connection, so finishing hands
+//! it everything now. (An unknown SAPI gets Content-Length framing instead:
+//! `framed`.)
 
 use super::{end_output_and_flush, EndResponse, LaterOutput, Outcome, RequestSettings};
 

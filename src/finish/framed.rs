@@ -1,6 +1,7 @@
 //! Content-Length framing, for SAPIs with no way to end a response early
-//! (Apache mod_php, unknown SAPIs, FastCGI where the connection is kept
-//! alive). Before the headers go out, every output buffer is ended and its
+//! (unknown SAPIs; mod_php and uWSGI when their request does not validate;
+//! FastCGI where the connection is kept alive or the request does not
+//! validate). Before the headers go out, every output buffer is ended and its
 //! final bytes are taken; the response announces exactly that length and
 //! `Connection: close`, so the client is complete once the bytes arrive,
 //! whatever the script does next.
